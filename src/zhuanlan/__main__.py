@@ -1,0 +1,5 @@
+"""``python -m zhuanlan``: the same as the ``zhuanlan`` command."""
+
+from zhuanlan.cli import main
+
+main()

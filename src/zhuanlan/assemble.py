@@ -1,0 +1,136 @@
+"""Assembling the site model from parsed files: slugs, sections, order, collisions.
+
+This is where files meet: an article's ``section`` must name a part of its column's
+mechanism, two files must not claim one URL, and articles are put in reading order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+
+from zhuanlan.errors import Problems
+from zhuanlan.model import STATIC_DIR, Article, Column, Site
+from zhuanlan.parse import ParsedArticle, ParsedColumn, ParsedProject
+from zhuanlan.slugs import slug_from_name
+
+RESERVED_COLUMN_SLUGS = frozenset({STATIC_DIR, "404.html", "index.html"})
+"""Top-level names the site itself uses."""
+
+
+def assemble_site(parsed: ParsedProject, problems: Problems) -> Site:
+    """Build the frozen site model; record problems that involve several files."""
+    columns = [_assemble_column(column, problems) for column in parsed.columns]
+    _report_collisions(
+        ((column.slug, column.path) for column in columns),
+        "两个专栏使用了同一个网址 {slug}/：{first} 与 {second}",
+        "给其中一个专栏的 _index.md 设置不同的 slug",
+        problems,
+    )
+    for column in columns:
+        if column.slug in RESERVED_COLUMN_SLUGS:
+            problems.add(
+                column.path, None, "slug", f"专栏网址 {column.slug} 与站点保留目录冲突",
+                "换一个 slug 或文件夹名",
+            )
+    ordered = sorted(columns, key=lambda column: (-column.year, column.title, column.slug))
+    return Site(parsed.config, tuple(ordered))
+
+
+def _assemble_column(parsed: ParsedColumn, problems: Problems) -> Column:
+    slug = parsed.meta.slug or slug_from_name(parsed.folder)
+    if not slug:
+        problems.add(
+            parsed.path, None, "slug", f"无法从文件夹名 {parsed.folder} 生成网址",
+            "在 _index.md 中设置 slug，例如 slug: dajuan-2023",
+        )
+    keys = [part.key for part in parsed.meta.mechanism]
+    articles = [
+        _assemble_article(article, slug, keys, problems)
+        for article in parsed.articles
+        if not article.meta.draft
+    ]
+    _report_collisions(
+        ((article.slug, article.path) for article in articles),
+        "两篇文章使用了同一个网址 {slug}：{first} 与 {second}",
+        "给其中一篇设置不同的 slug，或改文件名",
+        problems,
+    )
+    position = {key: index for index, key in enumerate(keys)}
+
+    def reading_order(article: Article) -> tuple[int, float, str, str]:
+        part = position.get(article.section, -1) if article.section else -1
+        order = math.inf if article.order is None else article.order
+        return part, order, article.date.isoformat(), article.slug
+
+    return Column(
+        path=parsed.path,
+        slug=slug,
+        title=parsed.meta.title,
+        year=parsed.meta.year,
+        subtitle=parsed.meta.subtitle,
+        status=parsed.meta.status,
+        mechanism=parsed.meta.mechanism,
+        intro_html=parsed.intro.html,
+        intro_html_from_home=parsed.intro_from_home.html,
+        articles=tuple(sorted(articles, key=reading_order)),
+        source_folder=parsed.folder,
+        assets=parsed.assets,
+    )
+
+
+def _assemble_article(
+    parsed: ParsedArticle, column_slug: str, keys: list[str], problems: Problems
+) -> Article:
+    meta = parsed.meta
+    slug = meta.slug or slug_from_name(parsed.stem)
+    if not slug:
+        problems.add(
+            parsed.path, None, "slug", f"无法从文件名 {parsed.stem} 生成网址",
+            "在 front matter 中设置 slug，例如 slug: wen-zhang",
+        )
+    section = meta.section
+    if section is not None and section not in keys:
+        line = parsed.field_lines.get("section")
+        if keys:
+            close = difflib.get_close_matches(section, keys, n=1)
+            guess = f"是不是想写 {close[0]}？" if close else ""
+            hint = f"{guess}本专栏机制的 key 有：{'、'.join(keys)}"
+        else:
+            hint = "本专栏没有定义 mechanism；删除 section，或在 _index.md 中定义机制"
+        problems.add(parsed.path, line, "section", f"专栏机制中没有 {section} 这一部分", hint)
+        section = None
+    return Article(
+        path=parsed.path,
+        column_slug=column_slug,
+        slug=slug,
+        title=meta.title,
+        date=meta.date,
+        section=section,
+        order=meta.order,
+        summary=meta.summary,
+        author=meta.author,
+        source=meta.source,
+        editor=meta.editor,
+        tags=meta.tags,
+        branch=meta.branch,
+        draft=meta.draft,
+        body_html=parsed.body.html,
+        headings=parsed.body.headings,
+        reading_units=parsed.body.reading_units,
+    )
+
+
+def _report_collisions(
+    claims: Iterable[tuple[str, str]], message: str, hint: str, problems: Problems
+) -> None:
+    owners: dict[str, str] = {}
+    for slug, path in claims:
+        if not slug:
+            continue
+        if slug in owners:
+            first, second = sorted((owners[slug], path))
+            problems.add(second, None, "slug", message.format(slug=slug, first=first, second=second), hint)
+        else:
+            owners[slug] = path

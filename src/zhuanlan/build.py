@@ -1,0 +1,51 @@
+"""The build, start to finish: content/ → load → parse → assemble → render → write → site/.
+
+Each stage collects every problem it finds before the build stops, so the user sees all
+of them at once; nothing is written unless every stage succeeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from zhuanlan.assemble import assemble_site
+from zhuanlan.errors import Problems, UsageError
+from zhuanlan.load import CONTENT_DIR, load_project
+from zhuanlan.model import Site
+from zhuanlan.parse import parse_project
+from zhuanlan.render import render_site
+from zhuanlan.write import check_output_dir, write_site
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a successful build produced."""
+
+    site: Site
+    """The site model that was rendered."""
+    files: int
+    """How many files were written."""
+
+
+def build(root: Path, output: Path) -> BuildResult:
+    """Build the project at `root` into `output`; raise `ContentError` or `UsageError`."""
+    root = root.resolve()
+    if not (root / CONTENT_DIR).is_dir():
+        raise UsageError(f"{root} 下没有 {CONTENT_DIR}/ 目录", "在项目目录中运行，或用 --project 指定项目目录")
+    # Refuse a dangerous output folder before doing any work.
+    check_output_dir(output, root)
+
+    problems = Problems()
+    # Read everything first, so an unreadable file is reported with all other problems.
+    sources = load_project(root, problems)
+    # Parse each file on its own: front matter against the schema, Markdown to HTML.
+    parsed = parse_project(sources, problems)
+    # Relate files to each other: sections, slugs, reading order, URL collisions.
+    site = assemble_site(parsed, problems)
+    problems.raise_if_any()
+    # Render every page in memory; a template error stops the build before any write.
+    outputs = render_site(site, root)
+    # Write into a staging folder and swap it in: the old site survives any failure.
+    write_site(outputs, output)
+    return BuildResult(site, len(outputs))

@@ -1,0 +1,173 @@
+"""Reading ``content/``: the only module that reads the user's content from disk.
+
+It finds the files, decodes them (UTF-8 with or without BOM, LF or CRLF) and hands on
+plain text. A file in another encoding is reported with its line and the ``iconv``
+command that converts it. Layout:
+
+    content/site.yml               site settings
+    content/<column>/_index.md     the column file (front matter + introduction)
+    content/<column>/**/*.md       articles
+    content/<column>/**/<other>    images and attachments, copied as they are
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from zhuanlan.errors import Problems
+
+CONTENT_DIR = "content"
+SITE_FILE = "site.yml"
+COLUMN_FILE = "_index.md"
+
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Editors' backup, swap and lock files, and OS clutter: never content.
+_IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
+_IGNORED_NAMES = frozenset({"4913", "Thumbs.db", "desktop.ini"})
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One decoded text file."""
+
+    path: str
+    """Relative to the project root, POSIX form."""
+    text: str
+    """Contents with line endings normalised to LF and any BOM removed."""
+
+
+@dataclass(frozen=True)
+class ColumnSources:
+    """The files of one column folder."""
+
+    folder: str
+    """The folder's name under ``content/``."""
+    column_file: SourceFile | None
+    """``_index.md``, or None when missing (which is an error)."""
+    articles: tuple[SourceFile, ...]
+    """Markdown files, sorted by path."""
+    assets: tuple[str, ...]
+    """Other files, relative to the column folder, sorted."""
+
+
+@dataclass(frozen=True)
+class ProjectSources:
+    """Everything read from ``content/``."""
+
+    root: Path
+    """The project folder (the one holding ``content/``)."""
+    site_file: SourceFile | None
+    """``site.yml``, or None when missing."""
+    columns: tuple[ColumnSources, ...]
+    """Column folders, sorted by name."""
+
+
+def load_project(root: Path, problems: Problems) -> ProjectSources:
+    """Read every content file under ``root/content``; record unreadable ones."""
+    content = root / CONTENT_DIR
+    site_path = content / SITE_FILE
+    site_file = read_text(root, site_path, problems) if site_path.is_file() else None
+    columns = []
+    for entry in sorted(content.iterdir(), key=lambda path: path.name):
+        if _ignored(entry.name):
+            continue
+        if entry.is_dir():
+            columns.append(_load_column(root, entry, problems))
+        elif entry.suffix == ".md":
+            problems.add(
+                _relative(root, entry), None, None,
+                "文章必须放在专栏文件夹中",
+                f"在 {CONTENT_DIR}/ 下为专栏建一个文件夹（含 {COLUMN_FILE}），再把文章移进去",
+            )
+    return ProjectSources(root, site_file, tuple(columns))
+
+
+def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
+    column_file: SourceFile | None = None
+    articles: list[SourceFile] = []
+    assets: list[str] = []
+    for path in _walk(folder):
+        relative = path.relative_to(folder).as_posix()
+        if relative == COLUMN_FILE:
+            column_file = read_text(root, path, problems)
+        elif path.suffix.lower() in (".md", ".markdown"):
+            article = read_text(root, path, problems)
+            if article is not None:
+                articles.append(article)
+        else:
+            assets.append(relative)
+    if column_file is None and not (folder / COLUMN_FILE).exists():
+        problems.add(
+            _relative(root, folder), None, None,
+            f"专栏文件夹缺少专栏文件 {COLUMN_FILE}",
+            f"新建 {_relative(root, folder)}/{COLUMN_FILE}，至少写明 title 和 year",
+        )
+    return ColumnSources(folder.name, column_file, tuple(articles), tuple(assets))
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files below `folder`, sorted, skipping hidden and editor files; links not followed."""
+    found = []
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories[:] = sorted(name for name in subdirectories if not _ignored(name))
+        found.extend(Path(directory) / name for name in files if not _ignored(name))
+    return sorted(found)
+
+
+def _ignored(name: str) -> bool:
+    return (
+        name.startswith((".", "#", "~$"))
+        or name.endswith(_IGNORED_SUFFIXES)
+        or name in _IGNORED_NAMES
+    )
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def read_text(root: Path, path: Path, problems: Problems) -> SourceFile | None:
+    """Read and decode one file; None (with a problem recorded) when it is not UTF-8."""
+    relative = _relative(root, path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.add(relative, None, None, f"无法读取文件：{error.strerror}")
+        return None
+    text = decode(data, relative, problems)
+    return None if text is None else SourceFile(relative, text)
+
+
+def decode(data: bytes, path: str, problems: Problems) -> str | None:
+    """Decode UTF-8 (BOM optional, any line endings); report anything else precisely."""
+    if data.startswith(_UTF16_BOMS):
+        problems.add(path, 1, None, "文件是 UTF-16 编码，不是 UTF-8", _iconv_hint(path, "UTF-16"))
+        return None
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            message, encoding = f"文件含有无效的 UTF-8 字节（第 {error.start + 1} 字节）", None
+        else:
+            message, encoding = "文件不是 UTF-8 编码，看起来是 GBK（GB18030）", "GB18030"
+        problems.add(path, line, None, message, _iconv_hint(path, encoding))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _iconv_hint(path: str, encoding: str | None) -> str:
+    quoted, converted = shlex.quote(path), shlex.quote(path + ".utf8")
+    if encoding is None:
+        return f"用编辑器以 UTF-8 重新保存该文件，或检查第一个乱码处；如原为 GBK：iconv -f GB18030 -t UTF-8 {quoted} > {converted} && mv {converted} {quoted}"
+    return (
+        f"转换为 UTF-8：iconv -f {encoding} -t UTF-8 {quoted} > {converted} && mv {converted} {quoted}"
+    )

@@ -1,0 +1,232 @@
+"""The site model: what a built site consists of, independent of files and templates.
+
+Everything here is frozen and does no I/O. URLs are POSIX paths relative to the site root
+that always name a file (``dajuan-2023/1-goal/index.html``, never a bare folder), so that
+every link can be made relative and still open its page from ``file://``. All URL rules
+live in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from zhuanlan.text import chinese_date, reading_minutes
+
+HOME_URL = "index.html"
+NOT_FOUND_URL = "404.html"
+STATIC_DIR = "static"
+"""Folder in the site that holds the theme's CSS, scripts and images."""
+
+
+def column_url(column_slug: str) -> str:
+    """Where a column's page lives."""
+    return f"{column_slug}/index.html"
+
+
+def article_url(column_slug: str, article_slug: str) -> str:
+    """Where an article's page lives: a folder per article, so its URL reads cleanly."""
+    return f"{column_slug}/{article_slug}/index.html"
+
+
+@dataclass(frozen=True)
+class Institution:
+    """The publishing institution's details, shown in the footer only when configured."""
+
+    host: str | None = None
+    """主办单位."""
+    operator: str | None = None
+    """承办单位."""
+    address: str | None = None
+    """联系地址."""
+    phone: str | None = None
+    """联系电话."""
+    email: str | None = None
+    """电子邮箱."""
+    icp: str | None = None
+    """ICP备案号, e.g. 陇ICP备12345678号; linked to the MIIT filing site."""
+    police_record: str | None = None
+    """公安机关备案号, e.g. 甘公网安备 62070202000001号."""
+    site_code: str | None = None
+    """网站标识码 of government sites."""
+
+    @property
+    def police_record_code(self) -> str | None:
+        """The digits of the 公安备案号, which the national filing site's link needs."""
+        if not self.police_record:
+            return None
+        digits = re.sub(r"\D", "", self.police_record)
+        return digits or None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether nothing at all is configured."""
+        return not any(vars(self).values())
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Site-wide settings from ``content/site.yml``."""
+
+    title: str
+    """The site's name, shown in the header and in every page title."""
+    subtitle: str | None = None
+    """A line under the title."""
+    language: str = "zh-CN"
+    """The ``lang`` of every page."""
+    base_url: str | None = None
+    """Absolute URL where the site is published, ending in ``/``; optional."""
+    institution: Institution = field(default_factory=Institution)
+    """Footer details."""
+
+
+@dataclass(frozen=True)
+class MechanismPart:
+    """One part of a column's mechanism, e.g. 明确“1”个目标 · 铆定努力方向."""
+
+    key: str
+    """Identifier that articles use in their ``section`` field."""
+    digit: str
+    """The digit this part contributes to the mechanism's name ("1" of "13355")."""
+    label: str
+    """明确“1”个目标."""
+    motto: str | None
+    """铆定努力方向."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside an article body, for the in-page table of contents."""
+
+    level: int
+    """2 for ``##``; the article title is the page's only level-1 heading."""
+    anchor: str
+    """The ``id``: the heading's own Chinese text, made unique within the page."""
+    text: str
+    """Plain text of the heading."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One published article of a column."""
+
+    path: str
+    """Source file, relative to the project root."""
+    column_slug: str
+    """Slug of the column it belongs to."""
+    slug: str
+    """Last URL segment; unique within the column."""
+    title: str
+    """Title, plain text (escaped by the templates)."""
+    date: dt.date
+    """Publication date."""
+    section: str | None
+    """Key of the mechanism part it belongs to, or None for a column-level article."""
+    order: int | None
+    """Position within its section; articles without order follow, by date."""
+    summary: str | None
+    """One-sentence summary for lists."""
+    author: str | None
+    """作者."""
+    source: str | None
+    """来源: the publishing body."""
+    editor: str | None
+    """责任编辑."""
+    tags: tuple[str, ...]
+    """标签."""
+    branch: str | None
+    """党支部 that the article is about or written by."""
+    draft: bool
+    """Drafts are left out of a normal build."""
+    body_html: str
+    """The rendered, sanitized body; relative links already point from the article page."""
+    headings: tuple[Heading, ...]
+    """Headings of the body, in order."""
+    reading_units: int
+    """Characters (and Latin words) to read, for the reading-time estimate."""
+
+    @property
+    def url(self) -> str:
+        """Where the article's page lives."""
+        return article_url(self.column_slug, self.slug)
+
+    @property
+    def date_text(self) -> str:
+        """发布日期 as 2024年1月15日."""
+        return chinese_date(self.date)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Estimated reading time, in whole minutes."""
+        return reading_minutes(self.reading_units)
+
+    @property
+    def has_toc(self) -> bool:
+        """An in-page table of contents is shown from three headings on."""
+        return len(self.headings) >= 3
+
+
+@dataclass(frozen=True)
+class Column:
+    """A 专栏: an introduction, an optional mechanism, and its articles."""
+
+    path: str
+    """The column file, relative to the project root."""
+    slug: str
+    """URL segment of the column."""
+    title: str
+    """答卷·2023 党建篇."""
+    year: int
+    """The year the column reports on; the home page lists newest first."""
+    subtitle: str | None
+    """A line under the title."""
+    status: str
+    """``active`` or ``archived``."""
+    mechanism: tuple[MechanismPart, ...]
+    """The parts, in order; empty for a plain column."""
+    intro_html: str
+    """The introduction as shown on the column's page."""
+    intro_html_from_home: str
+    """The same, with relative links pointing from the home page."""
+    articles: tuple[Article, ...]
+    """Published articles in reading order: column-level first, then part by part."""
+    source_folder: str
+    """The column's folder under ``content/``."""
+    assets: tuple[str, ...]
+    """Images and attachments, relative to the column folder; copied under the column URL."""
+
+    @property
+    def url(self) -> str:
+        """Where the column's page lives."""
+        return column_url(self.slug)
+
+    @property
+    def mechanism_name(self) -> str:
+        """The digits of the mechanism, e.g. 13355."""
+        return "".join(part.digit for part in self.mechanism)
+
+    def part(self, key: str | None) -> MechanismPart | None:
+        """The mechanism part with this key, if any."""
+        return next((part for part in self.mechanism if part.key == key), None)
+
+    def lead_article(self, key: str) -> Article | None:
+        """The first article of a mechanism part: where the part's link goes."""
+        return next((article for article in self.articles if article.section == key), None)
+
+    def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
+        """Previous and next article in reading order across the whole column."""
+        index = self.articles.index(article)
+        previous = self.articles[index - 1] if index > 0 else None
+        following = self.articles[index + 1] if index + 1 < len(self.articles) else None
+        return previous, following
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything that gets rendered."""
+
+    config: SiteConfig
+    """Site-wide settings."""
+    columns: tuple[Column, ...]
+    """Columns, newest year first, then by title."""

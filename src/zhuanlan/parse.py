@@ -1,0 +1,195 @@
+"""Parsing: decoded text in, checked front matter and rendered Markdown out.
+
+Each file is parsed on its own, with no knowledge of the others, so that the work can be
+spread over processes; relations between files (sections, slugs, order) are the assemble
+stage's business. Problems are recorded, never raised, so every file is looked at.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from zhuanlan.errors import Problems
+from zhuanlan.frontmatter import (
+    FrontMatterSyntaxError,
+    UnclosedFrontMatter,
+    YamlMapping,
+    load_yaml,
+    split_front_matter,
+)
+from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
+from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
+from zhuanlan.model import SiteConfig
+from zhuanlan.slugs import slug_from_name
+from zhuanlan.schema import (
+    ArticleFrontMatter,
+    ColumnFrontMatter,
+    check_article,
+    check_column,
+    check_site,
+)
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """An article whose front matter passed the schema and whose body rendered."""
+
+    path: str
+    """Source file, relative to the project root."""
+    stem: str
+    """File name without extension: the default slug."""
+    meta: ArticleFrontMatter
+    """Checked front matter."""
+    body: RenderedMarkdown
+    """Rendered body, relative links already pointing from the article's page."""
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each front-matter field, for problems found later."""
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """A column file and its articles, parsed."""
+
+    path: str
+    """The column file, relative to the project root."""
+    folder: str
+    """The column's folder name under ``content/``."""
+    meta: ColumnFrontMatter
+    """Checked front matter."""
+    intro: RenderedMarkdown
+    """The introduction as it appears on the column's own page."""
+    intro_from_home: RenderedMarkdown
+    """The same introduction with relative links pointing from the home page."""
+    articles: tuple[ParsedArticle, ...]
+    """Articles that parsed cleanly."""
+    assets: tuple[str, ...]
+    """Files to copy, relative to the column folder."""
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each front-matter field."""
+
+
+@dataclass(frozen=True)
+class ParsedProject:
+    """The output of the parse stage."""
+
+    config: SiteConfig
+    columns: tuple[ParsedColumn, ...]
+
+
+def parse_project(sources: ProjectSources, problems: Problems) -> ParsedProject:
+    """Parse site settings, column files and articles; record every problem."""
+    config = _parse_site(sources.site_file, problems)
+    columns = []
+    for column in sources.columns:
+        parsed = _parse_column(column, problems)
+        if parsed is not None:
+            columns.append(parsed)
+    return ParsedProject(config, tuple(columns))
+
+
+def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:
+    path = f"{CONTENT_DIR}/site.yml"
+    if source is None:
+        problems.add(path, None, None, "缺少站点配置文件", "新建 content/site.yml，至少写一行 title: 站点名称")
+        return SiteConfig(title="")
+    try:
+        data = load_yaml(source.text)
+    except FrontMatterSyntaxError as error:
+        problems.add(path, error.line, None, error.message, error.hint)
+        return SiteConfig(title="")
+    if not isinstance(data, YamlMapping):
+        problems.add(path, 1, None, "site.yml 应为“字段: 值”形式的键值对", "例如 title: 党建专栏")
+        return SiteConfig(title="")
+    return check_site(data, path, problems)
+
+
+def _parse_column(sources: ColumnSources, problems: Problems) -> ParsedColumn | None:
+    articles = tuple(
+        article
+        for source in sources.articles
+        if (article := parse_article(source, problems)) is not None
+    )
+    if sources.column_file is None:
+        return None
+    source = sources.column_file
+    front = _front_matter(source, problems)
+    if front is None:
+        return None
+    data, line, body = front
+    meta = check_column(data, source.path, line, problems)
+    try:
+        intro = render_markdown(body)
+        slug = meta.slug or slug_from_name(sources.folder)
+        intro_from_home = render_markdown(body, link_prefix=f"{slug}/")
+    except MarkdownRefused as refused:
+        problems.add(source.path, None, None, str(refused), "检查该文件中异常的括号或缩进")
+        return None
+    return ParsedColumn(
+        source.path, sources.folder, meta, intro, intro_from_home, articles, sources.assets,
+        data.lines,
+    )
+
+
+def parse_article(source: SourceFile, problems: Problems) -> ParsedArticle | None:
+    """Parse one article; None (with problems recorded) when it cannot be used."""
+    front = _front_matter(source, problems)
+    if front is None:
+        return None
+    data, line, body = front
+    meta = check_article(data, source.path, line, problems)
+    # The page sits in a folder of its own next to the source file: one level deeper.
+    folder = posixpath.dirname(source.path).split("/", 2)[2:]
+    prefix = "../" + (folder[0] + "/" if folder else "")
+    try:
+        rendered = render_markdown(body, link_prefix=prefix)
+    except MarkdownRefused as refused:
+        problems.add(source.path, None, None, str(refused), "检查该文件中异常的括号或缩进")
+        return None
+    if meta is None:
+        return None
+    stem = posixpath.splitext(posixpath.basename(source.path))[0]
+    return ParsedArticle(source.path, stem, meta, rendered, data.lines)
+
+
+def _front_matter(
+    source: SourceFile, problems: Problems
+) -> tuple[YamlMapping, int, str] | None:
+    """The front matter mapping, the line its fields are reported at, and the body."""
+    try:
+        document = split_front_matter(source.text)
+    except UnclosedFrontMatter:
+        problems.add(source.path, 1, None, "front matter 没有结束标记", "在字段之后另起一行写 ---")
+        return None
+    if document.front_matter is None:
+        problems.add(
+            source.path, 1, None, "缺少 front matter",
+            "文件开头写 ---，下面逐行写 title: 标题 和 date: 2024-01-15，再写一行 ---",
+        )
+        return None
+    offset = document.front_matter_line - 1
+    try:
+        data = load_yaml(document.front_matter)
+    except FrontMatterSyntaxError as error:
+        line = error.line + offset if error.line else None
+        problems.add(source.path, line, None, error.message, error.hint)
+        return None
+    if data is None:
+        data = YamlMapping()
+    if not isinstance(data, YamlMapping):
+        problems.add(source.path, 2, None, "front matter 应为“字段: 值”形式的键值对", "例如 title: 标题")
+        return None
+    _shift_lines(data, offset)
+    return data, document.front_matter_line, document.body
+
+
+def _shift_lines(value: object, offset: int) -> None:
+    """Turn line numbers within the YAML text into line numbers within the file."""
+    if isinstance(value, YamlMapping):
+        value.lines.update({name: line + offset for name, line in value.lines.items()})
+        for item in value.values():
+            _shift_lines(item, offset)
+    elif isinstance(value, list):
+        for item in value:
+            _shift_lines(item, offset)

@@ -1,0 +1,182 @@
+"""Rendering: the site model in, the bytes of every output file out (nothing written).
+
+Templates are Jinja2 with autoescape on and undefined variables as errors, so a typo in
+a template fails the build instead of printing nothing. A project's own ``templates/``
+overrides the built-in theme file by file. Every link is made relative to the page it
+appears on (the ``url`` filter), so one ``site/`` works at a domain root, under any
+sub-path and from ``file://``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from zhuanlan.errors import ContentError, Problem
+from zhuanlan.load import CONTENT_DIR
+from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Article, Column, Site
+
+TEMPLATES_DIR = "templates"
+STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site: rendered bytes, or a file to copy."""
+
+    path: str
+    """Relative to the site root, POSIX form."""
+    content: bytes | None = None
+    """The bytes to write, for rendered pages."""
+    source: Path | None = None
+    """The file to copy, for static files and assets."""
+
+
+def theme_dir() -> Path:
+    """The built-in theme: packaged in the wheel, or the checkout's ``templates/``."""
+    packaged = Path(__file__).parent / "theme"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
+
+
+def template_dirs(root: Path) -> list[Path]:
+    """Where templates and static files are looked up, first match wins."""
+    dirs = [root / TEMPLATES_DIR, theme_dir()]
+    unique = []
+    for directory in dirs:
+        if directory.is_dir() and directory.resolve() not in (d.resolve() for d in unique):
+            unique.append(directory)
+    return unique
+
+
+def render_site(site: Site, root: Path) -> list[OutputFile]:
+    """Render every page and list every file to copy; raise `ContentError` on template errors."""
+    dirs = template_dirs(root)
+    environment = _environment(dirs)
+    pages = list(_pages(site))
+    problems: list[Problem] = []
+    outputs: list[OutputFile] = []
+    for url, template, context in pages:
+        try:
+            html = environment.get_template(template).render(
+                site=site, config=site.config, page_url=url, **context
+            )
+        except jinja2.TemplateError as error:
+            problems.append(_template_problem(error, dirs, root))
+            continue
+        outputs.append(OutputFile(url, html.encode("utf-8")))
+    if problems:
+        raise ContentError(problems)
+    outputs.extend(_static_files(dirs))
+    outputs.extend(_assets(site, root))
+    return outputs
+
+
+def _pages(site: Site) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(URL, template, context) for every page, in a stable order."""
+    yield HOME_URL, "home.html", {"current_column": None}
+    for column in site.columns:
+        yield column.url, "column.html", {"current_column": column, "column": column}
+        for article in column.articles:
+            previous, following = column.neighbours(article)
+            yield article.url, "article.html", {
+                "current_column": column,
+                "column": column,
+                "article": article,
+                "part": column.part(article.section),
+                "previous": previous,
+                "next": following,
+            }
+    yield NOT_FOUND_URL, "404.html", {"current_column": None}
+
+
+def _environment(dirs: list[Path]) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(directory) for directory in dirs], encoding="utf-8-sig"),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["url"] = _relative_url
+    environment.filters["html"] = Markup
+    environment.globals["STYLESHEET"] = STYLESHEET
+    environment.globals["inline_file"] = lambda name: _inline_file(dirs, name)
+    return environment
+
+
+@jinja2.pass_context
+def _relative_url(context: jinja2.runtime.Context, target: str) -> str:
+    """A site-root-relative URL made relative to the page being rendered.
+
+    The 404 page is served at whatever URL was missing, so relative links cannot work
+    there: it uses the configured ``base_url`` when there is one.
+    """
+    page_url: str = context["page_url"]
+    base_url = context["config"].base_url
+    if page_url == NOT_FOUND_URL and base_url:
+        return str(base_url) + target
+    start = posixpath.dirname(page_url) or "."
+    return posixpath.relpath(target, start)
+
+
+def _inline_file(dirs: list[Path], name: str) -> Markup:
+    """A static file's text, for the 404 page, which cannot rely on relative links."""
+    for directory in dirs:
+        path = directory / name
+        if path.is_file():
+            return Markup(path.read_text(encoding="utf-8"))
+    raise jinja2.TemplateError(f"找不到文件 {name}")
+
+
+def _static_files(dirs: list[Path]) -> Iterator[OutputFile]:
+    """The theme's ``static/`` folder; a project's own file overrides the theme's."""
+    seen: set[str] = set()
+    for directory in dirs:
+        static = directory / STATIC_DIR
+        for path in sorted(static.rglob("*")) if static.is_dir() else []:
+            relative = f"{STATIC_DIR}/{path.relative_to(static).as_posix()}"
+            if path.is_file() and not path.name.startswith(".") and relative not in seen:
+                seen.add(relative)
+                yield OutputFile(relative, source=path)
+
+
+def _assets(site: Site, root: Path) -> Iterator[OutputFile]:
+    for column in site.columns:
+        folder = root / CONTENT_DIR / column.source_folder
+        for asset in column.assets:
+            yield OutputFile(f"{column.slug}/{asset}", source=folder / asset)
+
+
+def _template_problem(error: jinja2.TemplateError, dirs: list[Path], root: Path) -> Problem:
+    """Locate a template error in the user's template file."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        filename, line = error.filename, error.lineno
+    else:
+        frames = [
+            frame for frame in traceback.extract_tb(error.__traceback__)
+            if frame.filename.endswith(".html")
+        ]
+        filename, line = (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+    path = _display_path(filename, dirs, root) if filename else TEMPLATES_DIR
+    return Problem(path, line, None, f"模板错误：{error.message or error}", "检查模板中的变量名与标签是否成对")
+
+
+def _display_path(filename: str, dirs: list[Path], root: Path) -> str:
+    path = Path(filename).resolve()
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+__all__ = ["OutputFile", "render_site", "template_dirs", "theme_dir", "Article", "Column"]

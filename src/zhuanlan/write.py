@@ -1,0 +1,129 @@
+"""Writing ``site/``: the only module that writes or deletes anything.
+
+The build is written into a staging folder beside the output folder and swapped in only
+once complete, so a failed or killed build leaves the previous site exactly as it was.
+The writer refuses an output folder that is, or contains, something precious (``/``, the
+home folder, the project, ``content/``, ``templates/``), replaces only a folder that
+zhuanlan itself created (it carries a marker file), and never follows a symbolic link
+when deleting.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from zhuanlan.errors import UsageError
+from zhuanlan.load import CONTENT_DIR
+from zhuanlan.render import TEMPLATES_DIR, OutputFile
+
+MARKER = ".zhuanlan-site"
+"""File in every folder zhuanlan builds; only such a folder is ever replaced."""
+_MARKER_TEXT = "由 zhuanlan 生成的网站目录，每次构建时整体替换。\nBuilt by zhuanlan; replaced on every build.\n"
+_STAGING = ".zhuanlan-staging-"
+_RETIRED = ".zhuanlan-old-"
+
+
+def check_output_dir(output: Path, root: Path) -> None:
+    """Refuse an output folder that a build must never replace (raises `UsageError`)."""
+    if output.is_symlink():
+        raise UsageError(f"输出目录 {output} 是符号链接，拒绝写入", "请指定一个普通目录")
+    target = output.resolve()
+    protected = {
+        Path("/"): "根目录 /",
+        Path.home(): "用户主目录",
+        root: "项目目录",
+        root / CONTENT_DIR: "内容目录 content/",
+        root / TEMPLATES_DIR: "模板目录 templates/",
+    }
+    for path, name in protected.items():
+        resolved = path.resolve()
+        if resolved == target or resolved.is_relative_to(target):
+            raise UsageError(
+                f"输出目录 {output} 是或包含{name}，构建会覆盖它，已拒绝",
+                "请使用单独的输出目录，例如项目下的 site/",
+            )
+    for inner in (root / CONTENT_DIR, root / TEMPLATES_DIR):
+        if target.is_relative_to(inner.resolve()):
+            raise UsageError(
+                f"输出目录 {output} 位于 {inner.name}/ 之内，已拒绝", "请把输出目录放在 content/ 和 templates/ 之外"
+            )
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"输出路径 {output} 已存在且不是目录", "请删除该文件或换一个输出目录")
+    if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():
+        raise UsageError(
+            f"输出目录 {output} 已有内容，但不是 zhuanlan 生成的，拒绝替换",
+            "确认其中没有需要的文件后手动清空，或换一个输出目录",
+        )
+
+
+def write_site(outputs: Iterable[OutputFile], output: Path) -> None:
+    """Write every file into a staging folder, then swap it in place of `output`."""
+    parent = output.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _recover_interrupted_swap(output)
+    _remove_leftovers(output)
+    staging = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=parent))
+    try:
+        (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        for item in outputs:
+            destination = staging / _safe_relative(item.path)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if item.content is not None:
+                destination.write_bytes(item.content)
+            elif item.source is not None:
+                shutil.copyfile(item.source, destination)
+        staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it.
+        _swap_in(staging, output)
+    except BaseException:
+        _remove_tree(staging)
+        raise
+
+
+def _safe_relative(path: str) -> Path:
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise ValueError(f"unsafe output path {path!r}")  # a bug, not a user error
+    return Path(*relative.parts)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    if not output.exists():
+        staging.rename(output)
+        return
+    retired = output.with_name(f"{output.name}{_RETIRED}{os.getpid()}")
+    output.rename(retired)
+    staging.rename(output)
+    _remove_tree(retired)
+
+
+def _recover_interrupted_swap(output: Path) -> None:
+    """A build killed between the two renames leaves only the retired copy: restore it."""
+    if output.exists():
+        return
+    retired = sorted(_leftovers(output, _RETIRED))
+    if retired:
+        retired[-1].rename(output)
+
+
+def _remove_leftovers(output: Path) -> None:
+    for leftover in _leftovers(output, _STAGING) + _leftovers(output, _RETIRED):
+        _remove_tree(leftover)
+
+
+def _leftovers(output: Path, infix: str) -> list[Path]:
+    return [
+        path
+        for path in output.parent.glob(f"{output.name}{infix}*")
+        if path.is_dir() and not path.is_symlink() and (path / MARKER).is_file()
+    ]
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a folder we created; symbolic links inside are removed, never followed."""
+    if path.is_symlink() or not path.exists():
+        return
+    shutil.rmtree(path)  # Python ≥ 3.11 removes links found inside without following them.
