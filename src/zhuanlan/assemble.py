@@ -31,7 +31,10 @@ def assemble_site(parsed: ParsedProject, problems: Problems) -> Site:
     for column in columns:
         if column.slug in RESERVED_COLUMN_SLUGS:
             problems.add(
-                column.path, None, "slug", f"专栏网址 {column.slug} 与站点保留目录冲突",
+                column.path,
+                None,
+                "slug",
+                f"专栏网址 {column.slug} 与站点保留目录冲突",
                 "换一个 slug 或文件夹名",
             )
     ordered = sorted(columns, key=lambda column: (-column.year, column.title, column.slug))
@@ -42,7 +45,10 @@ def _assemble_column(parsed: ParsedColumn, problems: Problems) -> Column:
     slug = parsed.meta.slug or slug_from_name(parsed.folder)
     if not slug:
         problems.add(
-            parsed.path, None, "slug", f"无法从文件夹名 {parsed.folder} 生成网址",
+            parsed.path,
+            None,
+            "slug",
+            f"无法从文件夹名 {parsed.folder} 生成网址",
             "在 _index.md 中设置 slug，例如 slug: dajuan-2023",
         )
     keys = [part.key for part in parsed.meta.mechanism]
@@ -87,7 +93,10 @@ def _assemble_article(
     slug = meta.slug or slug_from_name(parsed.stem)
     if not slug:
         problems.add(
-            parsed.path, None, "slug", f"无法从文件名 {parsed.stem} 生成网址",
+            parsed.path,
+            None,
+            "slug",
+            f"无法从文件名 {parsed.stem} 生成网址",
             "在 front matter 中设置 slug，例如 slug: wen-zhang",
         )
     section = meta.section
@@ -131,6 +140,8 @@ def _report_collisions(
             continue
         if slug in owners:
             first, second = sorted((owners[slug], path))
-            problems.add(second, None, "slug", message.format(slug=slug, first=first, second=second), hint)
+            problems.add(
+                second, None, "slug", message.format(slug=slug, first=first, second=second), hint
+            )
         else:
             owners[slug] = path

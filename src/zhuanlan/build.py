@@ -32,7 +32,9 @@ def build(root: Path, output: Path) -> BuildResult:
     """Build the project at `root` into `output`; raise `ContentError` or `UsageError`."""
     root = root.resolve()
     if not (root / CONTENT_DIR).is_dir():
-        raise UsageError(f"{root} 下没有 {CONTENT_DIR}/ 目录", "在项目目录中运行，或用 --project 指定项目目录")
+        raise UsageError(
+            f"{root} 下没有 {CONTENT_DIR}/ 目录", "在项目目录中运行，或用 --project 指定项目目录"
+        )
     # Refuse a dangerous output folder before doing any work.
     check_output_dir(output, root)
 

@@ -23,13 +23,20 @@ def main() -> None:
 
 @main.command("build")
 @click.option(
-    "--project", "-p", "project",
-    type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+    "--project",
+    "-p",
+    "project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
     help="项目目录（含 content/ 的目录）。",
 )
 @click.option(
-    "--output", "-o", "output",
-    type=click.Path(path_type=Path), default=None,
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
     help="输出目录，默认是项目下的 site/。",
 )
 def build_command(project: Path, output: Path | None) -> None:
@@ -58,7 +65,8 @@ def _report_problems(error: ContentError) -> None:
         click.echo(problem.format(), err=True)
     click.secho(
         f"构建失败：共 {len(error.problems)} 个问题。原有的输出目录未被改动。",
-        fg="red", err=True,
+        fg="red",
+        err=True,
     )
 
 

@@ -48,7 +48,7 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 class _StrictLoader(_BaseLoader):
     """Safe loader without aliases, duplicate keys or implicit timestamps."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's class-level registry
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }

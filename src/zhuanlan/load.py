@@ -79,7 +79,9 @@ def load_project(root: Path, problems: Problems) -> ProjectSources:
             columns.append(_load_column(root, entry, problems))
         elif entry.suffix == ".md":
             problems.add(
-                _relative(root, entry), None, None,
+                _relative(root, entry),
+                None,
+                None,
                 "文章必须放在专栏文件夹中",
                 f"在 {CONTENT_DIR}/ 下为专栏建一个文件夹（含 {COLUMN_FILE}），再把文章移进去",
             )
@@ -102,7 +104,9 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
             assets.append(relative)
     if column_file is None and not (folder / COLUMN_FILE).exists():
         problems.add(
-            _relative(root, folder), None, None,
+            _relative(root, folder),
+            None,
+            None,
             f"专栏文件夹缺少专栏文件 {COLUMN_FILE}",
             f"新建 {_relative(root, folder)}/{COLUMN_FILE}，至少写明 title 和 year",
         )
@@ -111,7 +115,7 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
 
 def _walk(folder: Path) -> list[Path]:
     """Files below `folder`, sorted, skipping hidden and editor files; links not followed."""
-    found = []
+    found: list[Path] = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(name for name in subdirectories if not _ignored(name))
         found.extend(Path(directory) / name for name in files if not _ignored(name))
@@ -168,6 +172,4 @@ def _iconv_hint(path: str, encoding: str | None) -> str:
     quoted, converted = shlex.quote(path), shlex.quote(path + ".utf8")
     if encoding is None:
         return f"用编辑器以 UTF-8 重新保存该文件，或检查第一个乱码处；如原为 GBK：iconv -f GB18030 -t UTF-8 {quoted} > {converted} && mv {converted} {quoted}"
-    return (
-        f"转换为 UTF-8：iconv -f {encoding} -t UTF-8 {quoted} > {converted} && mv {converted} {quoted}"
-    )
+    return f"转换为 UTF-8：iconv -f {encoding} -t UTF-8 {quoted} > {converted} && mv {converted} {quoted}"

@@ -217,8 +217,13 @@ class _ChineseTreeprocessor(Treeprocessor):
             for index, child in enumerate(list(parent)):
                 if child.tag == "table":
                     wrapper = ET.Element(
-                        "div", {"class": "table-wrap", "role": "region", "tabindex": "0",
-                                "aria-label": "表格"},
+                        "div",
+                        {
+                            "class": "table-wrap",
+                            "role": "region",
+                            "tabindex": "0",
+                            "aria-label": "表格",
+                        },
                     )
                     wrapper.tail, child.tail = child.tail, None
                     parent.remove(child)

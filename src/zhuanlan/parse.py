@@ -22,7 +22,6 @@ from zhuanlan.frontmatter import (
 from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
 from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
 from zhuanlan.model import SiteConfig
-from zhuanlan.slugs import slug_from_name
 from zhuanlan.schema import (
     ArticleFrontMatter,
     ColumnFrontMatter,
@@ -30,6 +29,7 @@ from zhuanlan.schema import (
     check_column,
     check_site,
 )
+from zhuanlan.slugs import slug_from_name
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,13 @@ def parse_project(sources: ProjectSources, problems: Problems) -> ParsedProject:
 def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:
     path = f"{CONTENT_DIR}/site.yml"
     if source is None:
-        problems.add(path, None, None, "缺少站点配置文件", "新建 content/site.yml，至少写一行 title: 站点名称")
+        problems.add(
+            path,
+            None,
+            None,
+            "缺少站点配置文件",
+            "新建 content/site.yml，至少写一行 title: 站点名称",
+        )
         return SiteConfig(title="")
     try:
         data = load_yaml(source.text)
@@ -127,7 +133,13 @@ def _parse_column(sources: ColumnSources, problems: Problems) -> ParsedColumn | 
         problems.add(source.path, None, None, str(refused), "检查该文件中异常的括号或缩进")
         return None
     return ParsedColumn(
-        source.path, sources.folder, meta, intro, intro_from_home, articles, sources.assets,
+        source.path,
+        sources.folder,
+        meta,
+        intro,
+        intro_from_home,
+        articles,
+        sources.assets,
         data.lines,
     )
 
@@ -153,9 +165,7 @@ def parse_article(source: SourceFile, problems: Problems) -> ParsedArticle | Non
     return ParsedArticle(source.path, stem, meta, rendered, data.lines)
 
 
-def _front_matter(
-    source: SourceFile, problems: Problems
-) -> tuple[YamlMapping, int, str] | None:
+def _front_matter(source: SourceFile, problems: Problems) -> tuple[YamlMapping, int, str] | None:
     """The front matter mapping, the line its fields are reported at, and the body."""
     try:
         document = split_front_matter(source.text)
@@ -164,7 +174,10 @@ def _front_matter(
         return None
     if document.front_matter is None:
         problems.add(
-            source.path, 1, None, "缺少 front matter",
+            source.path,
+            1,
+            None,
+            "缺少 front matter",
             "文件开头写 ---，下面逐行写 title: 标题 和 date: 2024-01-15，再写一行 ---",
         )
         return None
@@ -178,7 +191,9 @@ def _front_matter(
     if data is None:
         data = YamlMapping()
     if not isinstance(data, YamlMapping):
-        problems.add(source.path, 2, None, "front matter 应为“字段: 值”形式的键值对", "例如 title: 标题")
+        problems.add(
+            source.path, 2, None, "front matter 应为“字段: 值”形式的键值对", "例如 title: 标题"
+        )
         return None
     _shift_lines(data, offset)
     return data, document.front_matter_line, document.body

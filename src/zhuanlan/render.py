@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from zhuanlan.errors import ContentError, Problem
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Article, Column, Site
+from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Site
 
 TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
@@ -50,7 +50,7 @@ def theme_dir() -> Path:
 def template_dirs(root: Path) -> list[Path]:
     """Where templates and static files are looked up, first match wins."""
     dirs = [root / TEMPLATES_DIR, theme_dir()]
-    unique = []
+    unique: list[Path] = []
     for directory in dirs:
         if directory.is_dir() and directory.resolve() not in (d.resolve() for d in unique):
             unique.append(directory)
@@ -87,20 +87,26 @@ def _pages(site: Site) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield column.url, "column.html", {"current_column": column, "column": column}
         for article in column.articles:
             previous, following = column.neighbours(article)
-            yield article.url, "article.html", {
-                "current_column": column,
-                "column": column,
-                "article": article,
-                "part": column.part(article.section),
-                "previous": previous,
-                "next": following,
-            }
+            yield (
+                article.url,
+                "article.html",
+                {
+                    "current_column": column,
+                    "column": column,
+                    "article": article,
+                    "part": column.part(article.section),
+                    "previous": previous,
+                    "next": following,
+                },
+            )
     yield NOT_FOUND_URL, "404.html", {"current_column": None}
 
 
 def _environment(dirs: list[Path]) -> jinja2.Environment:
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(directory) for directory in dirs], encoding="utf-8-sig"),
+        loader=jinja2.FileSystemLoader(
+            [str(directory) for directory in dirs], encoding="utf-8-sig"
+        ),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -159,16 +165,22 @@ def _assets(site: Site, root: Path) -> Iterator[OutputFile]:
 
 def _template_problem(error: jinja2.TemplateError, dirs: list[Path], root: Path) -> Problem:
     """Locate a template error in the user's template file."""
+    filename: str | None = None
+    line: int | None = None
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename, line = error.filename, error.lineno
     else:
         frames = [
-            frame for frame in traceback.extract_tb(error.__traceback__)
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
             if frame.filename.endswith(".html")
         ]
-        filename, line = (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+        if frames:
+            filename, line = frames[-1].filename, frames[-1].lineno
     path = _display_path(filename, dirs, root) if filename else TEMPLATES_DIR
-    return Problem(path, line, None, f"模板错误：{error.message or error}", "检查模板中的变量名与标签是否成对")
+    return Problem(
+        path, line, None, f"模板错误：{error.message or error}", "检查模板中的变量名与标签是否成对"
+    )
 
 
 def _display_path(filename: str, dirs: list[Path], root: Path) -> str:
@@ -177,6 +189,3 @@ def _display_path(filename: str, dirs: list[Path], root: Path) -> str:
         return path.relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-__all__ = ["OutputFile", "render_site", "template_dirs", "theme_dir", "Article", "Column"]

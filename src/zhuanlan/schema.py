@@ -23,28 +23,76 @@ T = TypeVar("T")
 
 SITE_FIELDS = ("title", "subtitle", "language", "base_url", "institution")
 INSTITUTION_FIELDS = (
-    "host", "operator", "address", "phone", "email", "icp", "police_record", "site_code",
+    "host",
+    "operator",
+    "address",
+    "phone",
+    "email",
+    "icp",
+    "police_record",
+    "site_code",
 )
 COLUMN_FIELDS = ("title", "year", "subtitle", "status", "mechanism", "slug")
 PART_FIELDS = ("key", "digit", "label", "motto")
 ARTICLE_FIELDS = (
-    "title", "date", "section", "order", "summary", "author", "source", "editor",
-    "tags", "branch", "slug", "draft",
+    "title",
+    "date",
+    "section",
+    "order",
+    "summary",
+    "author",
+    "source",
+    "editor",
+    "tags",
+    "branch",
+    "slug",
+    "draft",
 )
 COLUMN_STATUSES = ("active", "archived")
 
 # What editors are likely to type instead of the English field name.
 _CHINESE_NAMES = {
-    "标题": "title", "题目": "title", "日期": "date", "发布日期": "date", "时间": "date",
-    "栏目": "section", "板块": "section", "部分": "section", "排序": "order", "顺序": "order",
-    "摘要": "summary", "简介": "summary", "作者": "author", "来源": "source",
-    "责任编辑": "editor", "编辑": "editor", "标签": "tags", "关键词": "tags",
-    "支部": "branch", "党支部": "branch", "草稿": "draft", "年份": "year", "年度": "year",
-    "副标题": "subtitle", "状态": "status", "机制": "mechanism", "语言": "language",
-    "网址": "base_url", "主办单位": "host", "承办单位": "operator", "地址": "address",
-    "电话": "phone", "邮箱": "email", "备案号": "icp", "ICP备案号": "icp",
-    "公安备案号": "police_record", "网站标识码": "site_code", "tag": "tags",
-    "category": "section", "categories": "section", "description": "summary",
+    "标题": "title",
+    "题目": "title",
+    "日期": "date",
+    "发布日期": "date",
+    "时间": "date",
+    "栏目": "section",
+    "板块": "section",
+    "部分": "section",
+    "排序": "order",
+    "顺序": "order",
+    "摘要": "summary",
+    "简介": "summary",
+    "作者": "author",
+    "来源": "source",
+    "责任编辑": "editor",
+    "编辑": "editor",
+    "标签": "tags",
+    "关键词": "tags",
+    "支部": "branch",
+    "党支部": "branch",
+    "草稿": "draft",
+    "年份": "year",
+    "年度": "year",
+    "副标题": "subtitle",
+    "状态": "status",
+    "机制": "mechanism",
+    "语言": "language",
+    "网址": "base_url",
+    "主办单位": "host",
+    "承办单位": "operator",
+    "地址": "address",
+    "电话": "phone",
+    "邮箱": "email",
+    "备案号": "icp",
+    "ICP备案号": "icp",
+    "公安备案号": "police_record",
+    "网站标识码": "site_code",
+    "tag": "tags",
+    "category": "section",
+    "categories": "section",
+    "description": "summary",
 }
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -145,7 +193,9 @@ def _did_you_mean(name: str, allowed: tuple[str, ...]) -> str:
 def _text(value: Any) -> str:
     # Numbers are accepted as text (title: 2023); booleans, lists and mappings are not.
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(f"应为一段文字，实际是 {_describe(value)}", "如含有冒号等符号，请给值加上引号")
+        raise _Invalid(
+            f"应为一段文字，实际是 {_describe(value)}", "如含有冒号等符号，请给值加上引号"
+        )
     return str(value).strip()
 
 
@@ -195,7 +245,9 @@ def _slug(value: Any) -> str:
 def _base_url(value: Any) -> str:
     text = _text(value)
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", text):
-        raise _Invalid(f"不是有效的网址：{text}", "例如 base_url: https://www.example.gov.cn/dangjian/")
+        raise _Invalid(
+            f"不是有效的网址：{text}", "例如 base_url: https://www.example.gov.cn/dangjian/"
+        )
     return text if text.endswith("/") else text + "/"
 
 
@@ -257,7 +309,9 @@ def _check_mechanism(fields: _Fields) -> tuple[MechanismPart, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        fields.error("mechanism", "mechanism 应为列表，每一项是机制的一个部分", "以 - key: … 的形式逐项书写")
+        fields.error(
+            "mechanism", "mechanism 应为列表，每一项是机制的一个部分", "以 - key: … 的形式逐项书写"
+        )
         return ()
     parts: list[MechanismPart] = []
     seen: set[str] = set()

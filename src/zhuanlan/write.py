@@ -49,7 +49,8 @@ def check_output_dir(output: Path, root: Path) -> None:
     for inner in (root / CONTENT_DIR, root / TEMPLATES_DIR):
         if target.is_relative_to(inner.resolve()):
             raise UsageError(
-                f"输出目录 {output} 位于 {inner.name}/ 之内，已拒绝", "请把输出目录放在 content/ 和 templates/ 之外"
+                f"输出目录 {output} 位于 {inner.name}/ 之内，已拒绝",
+                "请把输出目录放在 content/ 和 templates/ 之外",
             )
     if output.exists() and not output.is_dir():
         raise UsageError(f"输出路径 {output} 已存在且不是目录", "请删除该文件或换一个输出目录")
