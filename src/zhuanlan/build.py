@@ -15,7 +15,7 @@ from zhuanlan.load import CONTENT_DIR, load_project
 from zhuanlan.model import Site
 from zhuanlan.parse import parse_project
 from zhuanlan.render import render_site
-from zhuanlan.write import check_output_dir, write_site
+from zhuanlan.write import prepare_output_dir, write_site
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def build(root: Path, output: Path) -> BuildResult:
             f"{root} 下没有 {CONTENT_DIR}/ 目录", "在项目目录中运行，或用 --project 指定项目目录"
         )
     # Refuse a dangerous output folder before doing any work.
-    check_output_dir(output, root)
+    prepare_output_dir(output, root)
 
     problems = Problems()
     # Read everything first, so an unreadable file is reported with all other problems.

@@ -103,7 +103,7 @@ def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:
     try:
         data = load_yaml(source.text)
     except FrontMatterSyntaxError as error:
-        problems.add(path, error.line, None, error.message, error.hint)
+        problems.add(path, error.line, error.field, error.message, error.hint)
         return SiteConfig(title="")
     if not isinstance(data, YamlMapping):
         problems.add(path, 1, None, "site.yml 应为“字段: 值”形式的键值对", "例如 title: 党建专栏")
@@ -181,12 +181,10 @@ def _front_matter(source: SourceFile, problems: Problems) -> tuple[YamlMapping, 
             "文件开头写 ---，下面逐行写 title: 标题 和 date: 2024-01-15，再写一行 ---",
         )
         return None
-    offset = document.front_matter_line - 1
     try:
-        data = load_yaml(document.front_matter)
+        data = load_yaml(document.front_matter, first_line=document.front_matter_line)
     except FrontMatterSyntaxError as error:
-        line = error.line + offset if error.line else None
-        problems.add(source.path, line, None, error.message, error.hint)
+        problems.add(source.path, error.line, error.field, error.message, error.hint)
         return None
     if data is None:
         data = YamlMapping()
@@ -195,16 +193,5 @@ def _front_matter(source: SourceFile, problems: Problems) -> tuple[YamlMapping, 
             source.path, 2, None, "front matter 应为“字段: 值”形式的键值对", "例如 title: 标题"
         )
         return None
-    _shift_lines(data, offset)
     return data, document.front_matter_line, document.body
 
-
-def _shift_lines(value: object, offset: int) -> None:
-    """Turn line numbers within the YAML text into line numbers within the file."""
-    if isinstance(value, YamlMapping):
-        value.lines.update({name: line + offset for name, line in value.lines.items()})
-        for item in value.values():
-            _shift_lines(item, offset)
-    elif isinstance(value, list):
-        for item in value:
-            _shift_lines(item, offset)

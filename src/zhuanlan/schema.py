@@ -165,7 +165,7 @@ class _Fields:
         value = self.data.get(name)
         if value is None or value == "":
             if required:
-                self.error(name, f"缺少必填字段 {name}", f"在front matter中加上 {name}: …")
+                self.error(name, f"缺少必填字段 {name}", f"加上一行 {name}: …")
             return None
         try:
             return convert(value)
@@ -201,7 +201,7 @@ def _text(value: Any) -> str:
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"应为整数，实际是 {_describe(value)}", "例如 order: 1")
+        raise _Invalid(f"应为整数，实际是 {_describe(value)}", "请写阿拉伯数字，不加引号，例如 2024")
     return value
 
 
@@ -275,7 +275,7 @@ def check_site(data: YamlMapping, path: str, problems: Problems) -> SiteConfig:
     institution = Institution()
     raw = data.get("institution")
     if raw is not None and (mapping := _mapping(raw, fields, "institution")) is not None:
-        inner = _Fields(mapping, path, fields.line("institution"), problems, "institution.")
+        inner = _Fields(mapping, path, mapping.start_line, problems, "institution.")
         inner.check_known(INSTITUTION_FIELDS)
         institution = Institution(**{name: inner.get(name, _text) for name in INSTITUTION_FIELDS})
     return SiteConfig(
@@ -320,7 +320,7 @@ def _check_mechanism(fields: _Fields) -> tuple[MechanismPart, ...]:
         mapping = _mapping(item, fields, "mechanism")
         if mapping is None:
             continue
-        part = _Fields(mapping, fields.path, fields.line("mechanism"), fields.problems, name + ".")
+        part = _Fields(mapping, fields.path, mapping.start_line, fields.problems, name + ".")
         part.check_known(PART_FIELDS)
         key = part.get("key", _slug, required=True)
         digit = part.get("digit", _text, required=True)

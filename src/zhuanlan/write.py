@@ -27,8 +27,11 @@ _STAGING = ".zhuanlan-staging-"
 _RETIRED = ".zhuanlan-old-"
 
 
-def check_output_dir(output: Path, root: Path) -> None:
-    """Refuse an output folder that a build must never replace (raises `UsageError`)."""
+def prepare_output_dir(output: Path, root: Path) -> None:
+    """Refuse an output folder that a build must never replace (raises `UsageError`).
+
+    Also puts back the previous site if a build was killed in the middle of its swap.
+    """
     if output.is_symlink():
         raise UsageError(f"输出目录 {output} 是符号链接，拒绝写入", "请指定一个普通目录")
     target = output.resolve()
@@ -52,6 +55,7 @@ def check_output_dir(output: Path, root: Path) -> None:
                 f"输出目录 {output} 位于 {inner.name}/ 之内，已拒绝",
                 "请把输出目录放在 content/ 和 templates/ 之外",
             )
+    _recover_interrupted_swap(output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"输出路径 {output} 已存在且不是目录", "请删除该文件或换一个输出目录")
     if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():
@@ -65,7 +69,6 @@ def write_site(outputs: Iterable[OutputFile], output: Path) -> None:
     """Write every file into a staging folder, then swap it in place of `output`."""
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
-    _recover_interrupted_swap(output)
     _remove_leftovers(output)
     staging = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=parent))
     try:
@@ -103,7 +106,7 @@ def _swap_in(staging: Path, output: Path) -> None:
 
 def _recover_interrupted_swap(output: Path) -> None:
     """A build killed between the two renames leaves only the retired copy: restore it."""
-    if output.exists():
+    if output.exists() or not output.parent.is_dir():
         return
     retired = sorted(_leftovers(output, _RETIRED))
     if retired:

@@ -1,0 +1,117 @@
+"""The writer never replaces what it must not, and never follows a link when deleting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_build
+
+from zhuanlan.write import MARKER
+
+
+@pytest.fixture
+def project(project_from: Callable[[str], Path]) -> Path:
+    return project_from("valid/minimal")
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        (".", "项目目录"),
+        ("..", "项目目录"),
+        ("content", "内容目录"),
+        ("templates", "模板目录"),
+        ("content/out", "位于 content/ 之内"),
+        ("/", "根目录"),
+        ("~", "用户主目录"),
+    ],
+)
+def test_dangerous_output_folders_are_refused(project: Path, output: str, reason: str) -> None:
+    (project / "templates").mkdir(exist_ok=True)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    target = os.path.expanduser(output) if output == "~" else str(project / output)
+    built = run_build(project, "--output", target)
+    assert built.exit_code == 2, built.output
+    assert reason in built.output
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def test_a_folder_zhuanlan_did_not_create_is_not_replaced(project: Path) -> None:
+    (project / "site").mkdir()
+    (project / "site/precious.txt").write_text("keep", encoding="utf-8")
+    built = run_build(project)
+    assert built.exit_code == 2
+    assert "不是 zhuanlan 生成的" in built.output
+    assert (project / "site/precious.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_an_empty_folder_may_be_used(project: Path) -> None:
+    (project / "site").mkdir()
+    assert run_build(project).exit_code == 0
+    assert (project / "site" / MARKER).is_file()
+
+
+def test_a_site_built_by_zhuanlan_is_replaced_whole(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    (project / "site/stale.html").write_text("old", encoding="utf-8")
+    assert run_build(project).exit_code == 0
+    assert not (project / "site/stale.html").exists()
+    assert (project / "site/col/first/index.html").is_file()
+
+
+def test_a_symlinked_output_folder_is_refused(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "site").symlink_to(elsewhere)
+    built = run_build(project)
+    assert built.exit_code == 2
+    assert "符号链接" in built.output
+
+
+def test_links_inside_the_old_site_are_not_followed_when_deleting(
+    project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "data.txt").write_text("precious", encoding="utf-8")
+    assert run_build(project).exit_code == 0
+    (project / "site/link").symlink_to(outside, target_is_directory=True)
+    (project / "site/file-link").symlink_to(outside / "data.txt")
+    assert run_build(project).exit_code == 0
+    assert (outside / "data.txt").read_text(encoding="utf-8") == "precious"
+    assert not (project / "site/link").exists()
+
+
+def test_a_killed_build_leaves_the_site_and_is_cleaned_up_next_time(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    index = (project / "site/index.html").read_bytes()
+    # What a build killed while writing leaves behind: a half-written staging folder.
+    staging = project / "site.zhuanlan-staging-killed"
+    staging.mkdir()
+    (staging / MARKER).write_text("", encoding="utf-8")
+    (staging / "index.html").write_text("half", encoding="utf-8")
+    assert (project / "site/index.html").read_bytes() == index
+    assert run_build(project).exit_code == 0
+    assert not staging.exists()
+    assert (project / "site/index.html").read_bytes() == index
+
+
+def test_a_build_killed_between_the_renames_is_recovered(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    (project / "site").rename(project / "site.zhuanlan-old-12345")
+    (project / "content/col/first.md").write_text("---\ntitle: 坏\n---\n", encoding="utf-8")
+    # The build fails, but the previous site is put back where it was.
+    assert run_build(project).exit_code == 1
+    assert (project / "site/index.html").is_file()
+    assert not (project / "site.zhuanlan-old-12345").exists()
+
+
+def test_foreign_folders_next_to_the_site_are_left_alone(project: Path) -> None:
+    lookalike = project / "site.zhuanlan-staging-not-ours"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
+    assert run_build(project).exit_code == 0
+    assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"

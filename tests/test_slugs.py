@@ -1,0 +1,45 @@
+"""Slugs: explicit wins, ASCII names kept, Chinese spelled in pinyin with digits kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_build
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zhuanlan.slugs import is_valid_slug, slug_from_name, slugify
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("发挥5项职能", "fa-hui-5-xiang-zhi-neng"),
+        ("明确1个目标", "ming-que-1-ge-mu-biao"),
+        ("答卷·2023", "da-juan-2023"),
+        ("ＡＢＣ１２３", "abc123"),
+        ("党建+业务 Party Building", "dang-jian-ye-wu-party-building"),
+        ("13355-mechanism", "13355-mechanism"),
+        ("My File", "my-file"),
+    ],
+)
+def test_slug_from_name(name: str, slug: str) -> None:
+    assert slug_from_name(name) == slug
+
+
+@given(st.text(max_size=40))
+def test_slugify_gives_a_valid_slug_or_nothing(text: str) -> None:
+    slug = slugify(text)
+    assert slug == "" or is_valid_slug(slug)
+
+
+def test_chinese_file_name_becomes_pinyin_and_explicit_slug_wins(
+    project_from: Callable[[str], Path],
+) -> None:
+    built = run_build(project_from("valid/chinese-filenames"))
+    assert built.exit_code == 0, built.output
+    assert (built.site / "col/fa-hui-5-xiang-zhi-neng/index.html").is_file()
+    assert (built.site / "col/my-own-slug/index.html").is_file()
+    assert not (built.site / "col/explicit").exists()
