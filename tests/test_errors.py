@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, run_build
 
 A = "content/col/first.md"
@@ -139,4 +140,3 @@ def test_missing_content_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert built.exit_code == 2
     assert "没有 content/ 目录" in built.output
     assert "Traceback" not in built.output
-

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_build
 
+from conftest import run_build
 from zhuanlan.write import MARKER
 
 
@@ -32,7 +31,7 @@ def project(project_from: Callable[[str], Path]) -> Path:
 def test_dangerous_output_folders_are_refused(project: Path, output: str, reason: str) -> None:
     (project / "templates").mkdir(exist_ok=True)
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    target = os.path.expanduser(output) if output == "~" else str(project / output)
+    target = str(Path(output).expanduser()) if output == "~" else str(project / output)
     built = run_build(project, "--output", target)
     assert built.exit_code == 2, built.output
     assert reason in built.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -137,7 +138,9 @@ def test_no_stray_space_between_chinese_characters(sample: Built) -> None:
     for url in ["index.html", COLUMN, *READING_ORDER]:
         for paragraph in sample.page(url).select(".prose p"):
             content = paragraph.get_text()
-            assert not re.search(r"[\u4e00-\u9fff，。；、“”]\s+[\u4e00-\u9fff，。；、“”]", content), (
+            assert not re.search(
+                r"[\u4e00-\u9fff，。；、“”]\s+[\u4e00-\u9fff，。；、“”]", content
+            ), (
                 url,
                 content,
             )
@@ -178,7 +181,7 @@ def test_headings_never_skip_a_level(sample: Built) -> None:
     for url in sample.pages():
         levels = [int(h.name[1]) for h in sample.page(url).find_all(re.compile(r"^h[1-6]$"))]
         assert levels[0] == 1, url
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, (url, levels)
 
 
@@ -189,7 +192,9 @@ def test_every_link_is_relative_and_opens_a_file(sample: Built) -> None:
     assert result.absolute == []
     assert result.visited >= {"index.html", COLUMN, *READING_ORDER}
     # Only ordinary links may leave the site; nothing is loaded from another host.
-    assert all(url.startswith(("http://", "https://", "mailto:", "tel:")) for _, url in result.external)
+    assert all(
+        url.startswith(("http://", "https://", "mailto:", "tel:")) for _, url in result.external
+    )
 
 
 def test_nothing_is_loaded_from_another_host(sample: Built) -> None:
@@ -218,7 +223,9 @@ def test_building_twice_gives_identical_bytes(sample: Built, tmp_path: Path) -> 
     project = sample.project
     again = run_build(project, "--output", str(tmp_path / "again"))
     assert again.exit_code == 0, again.output
-    first = {p.relative_to(sample.site): p.read_bytes() for p in sample.site.rglob("*") if p.is_file()}
+    first = {
+        p.relative_to(sample.site): p.read_bytes() for p in sample.site.rglob("*") if p.is_file()
+    }
     second = {
         p.relative_to(tmp_path / "again"): p.read_bytes()
         for p in (tmp_path / "again").rglob("*")

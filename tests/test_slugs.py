@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_build
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import run_build
 from zhuanlan.slugs import is_valid_slug, slug_from_name, slugify
 
 

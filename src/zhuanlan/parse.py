@@ -194,4 +194,3 @@ def _front_matter(source: SourceFile, problems: Problems) -> tuple[YamlMapping, 
         )
         return None
     return data, document.front_matter_line, document.body
-

@@ -201,7 +201,9 @@ def _text(value: Any) -> str:
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"应为整数，实际是 {_describe(value)}", "请写阿拉伯数字，不加引号，例如 2024")
+        raise _Invalid(
+            f"应为整数，实际是 {_describe(value)}", "请写阿拉伯数字，不加引号，例如 2024"
+        )
     return value
 
 

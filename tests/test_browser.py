@@ -1,0 +1,198 @@
+"""The sample site in real Chromium: from file://, and under a sub-path behind real nginx.
+
+One `site/` must work everywhere without a rebuild: every page reachable by clicking,
+every stylesheet loaded, no failed request, no request to any other host, and no
+horizontal scrolling on a 320 px wide phone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from conftest import Built
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TITLES = [
+    "创新建立“13355”党建工作新机制",
+    "明确“1”个目标，铆定努力方向",
+    "突出“3”个引领，激发奋进力量",
+    "夯实“3”个团体，凝聚队伍合力",
+    "加强“5”项建设，提升履职能力",
+    "发挥“5”项职能，服务全市大局",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def nginx_subpath(sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample site served by nginx at http://127.0.0.1:PORT/dangjian/."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    work = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    config = work / "nginx.conf"
+    config.write_text(
+        f"""
+daemon off;
+master_process off;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{}}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {work}/access.log;
+    client_body_temp_path {work};
+    proxy_temp_path {work};
+    fastcgi_temp_path {work};
+    uwsgi_temp_path {work};
+    scgi_temp_path {work};
+    server {{
+        listen 127.0.0.1:{port};
+        location /dangjian/ {{
+            alias {sample.site}/;
+            error_page 404 /dangjian/404.html;
+        }}
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen([nginx, "-c", str(config), "-p", str(work)])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail((work / "error.log").read_text())
+    yield f"http://127.0.0.1:{port}/dangjian/"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class Recorder:
+    """Every request a page makes, and everything that went wrong."""
+
+    def __init__(self, page: Page) -> None:
+        self.requests: list[str] = []
+        self.failures: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfailed", lambda request: self.failures.append(request.url))
+        page.on(
+            "response",
+            lambda response: response.status >= 400 and self.failures.append(response.url),
+        )
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.failures.append(message.text),
+        )
+        page.on("pageerror", lambda error: self.failures.append(str(error)))
+
+
+def read_the_column_by_clicking(page: Page, home: str) -> list[str]:
+    """Open the home page and read the whole column by clicking, like a reader would."""
+    page.goto(home)
+    assert page.locator("h1").inner_text() == "专题专栏"
+    page.get_by_role("link", name="答卷·2023 党建篇").first.click()
+    assert page.locator("h1").inner_text() == "答卷·2023 党建篇"
+    # The mechanism's digits link to their parts.
+    page.locator(".mechanism__part a").nth(2).click()
+    assert page.locator("h1").inner_text() == PAGE_TITLES[3]
+    page.go_back()
+    page.locator(".article-list__title a").first.click()
+    titles = [page.locator("h1").inner_text()]
+    while page.locator("a[rel=next]").count():
+        page.locator("a[rel=next]").click()
+        titles.append(page.locator("h1").inner_text())
+    page.get_by_role("link", name="首页").first.click()
+    assert page.locator("h1").inner_text() == "专题专栏"
+    return titles
+
+
+def assert_styled(page: Page) -> None:
+    """The theme's stylesheet applied (rules can't be read from file://; styles can)."""
+    style = page.evaluate(
+        """() => ({
+            fontSize: parseFloat(getComputedStyle(document.body).fontSize),
+            header: getComputedStyle(document.querySelector('.site-header')).backgroundColor,
+            skip: getComputedStyle(document.querySelector('.skip-link')).position,
+        })"""
+    )
+    assert style["fontSize"] >= 16
+    assert style["header"] not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert style["skip"] in ("absolute", "fixed")
+
+
+def test_site_works_from_file_urls(browser: Browser, sample: Built) -> None:
+    page = browser.new_page()
+    recorder = Recorder(page)
+    home = (sample.site / "index.html").as_uri()
+    assert read_the_column_by_clicking(page, home) == PAGE_TITLES
+    assert_styled(page)
+    # A link to a folder would show a directory listing from disk: every page is a file.
+    assert all(url.startswith("file://") for url in recorder.requests), recorder.requests
+    assert not any(url.endswith("/") for url in recorder.requests)
+    assert recorder.failures == []
+    page.close()
+
+
+def test_site_works_under_a_sub_path_behind_nginx(browser: Browser, nginx_subpath: str) -> None:
+    page = browser.new_page()
+    recorder = Recorder(page)
+    assert read_the_column_by_clicking(page, nginx_subpath) == PAGE_TITLES
+    assert_styled(page)
+    assert all(url.startswith(nginx_subpath) for url in recorder.requests), recorder.requests
+    assert recorder.failures == []
+    page.close()
+
+
+def test_404_page_is_styled_at_any_depth(browser: Browser, nginx_subpath: str) -> None:
+    page = browser.new_page()
+    response = page.goto(nginx_subpath + "no/such/page/")
+    assert response is not None and response.status == 404
+    assert page.locator("h1").inner_text() == "页面未找到"
+    assert_styled(page)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_no_horizontal_scrolling(browser: Browser, sample: Built, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    for url in sample.pages():
+        page.goto((sample.site / url).as_uri())
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (url, width, overflow)
+    page.close()
