@@ -45,15 +45,29 @@ def test_content_errors_exit_1_on_stderr_without_traceback(
     assert "构建失败：共 4 个问题" in done.stderr
 
 
-@pytest.mark.parametrize("args", [["build", "--no-such-option"], ["no-such-command"]])
-def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "--no-such-option"], "错误：没有这个选项：--no-such-option"),
+        (["build", "--outptu", "x"], "（是不是想用 --output？）"),
+        (["biuld"], "错误：没有这个命令：biuld"),
+        (["build", "-o"], "错误：选项 -o 后面需要写一个值"),
+        (["build", "extra"], "错误：多余的参数：extra"),
+    ],
+)
+def test_usage_errors_exit_2_in_chinese(args: list[str], message: str, tmp_path: Path) -> None:
     done = run(sys.executable, "-m", "zhuanlan", *args, cwd=tmp_path)
     assert done.returncode == 2
+    assert message in done.stderr
+    assert "提示：运行 zhuanlan" in done.stderr
     assert "Traceback" not in done.stderr
+    assert "Error" not in done.stderr
 
 
 def test_help_is_in_chinese(tmp_path: Path) -> None:
     done = run(sys.executable, "-m", "zhuanlan", "build", "--help", cwd=tmp_path)
     assert done.returncode == 0
-    assert "构建网站" in done.stdout
+    assert done.stdout.startswith("用法：zhuanlan build [选项]")
+    assert "选项：" in done.stdout
     assert "输出目录" in done.stdout
+    assert "Show this message" not in done.stdout

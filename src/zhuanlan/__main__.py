@@ -2,4 +2,4 @@
 
 from zhuanlan.cli import main
 
-main()
+main(prog_name="zhuanlan")

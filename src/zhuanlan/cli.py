@@ -1,10 +1,17 @@
-"""The ``zhuanlan`` command: thin wrappers that call the build and present its errors."""
+"""The ``zhuanlan`` command: thin wrappers that call the build and present its errors.
+
+Every message, including click's own usage errors and help headings, is in Chinese.
+Exit status: 0 success, 1 content errors, 2 usage errors; never a traceback for either.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,11 +19,96 @@ from zhuanlan import __version__
 from zhuanlan.build import build
 from zhuanlan.errors import ContentError, UsageError
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+_SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", message="zhuanlan %(version)s")
+class _ChineseFormatter(click.HelpFormatter):
+    """click's help layout with Chinese headings."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_SECTIONS.get(heading, heading)}：\n")
+
+
+class _ChineseContext(click.Context):
+    formatter_class = _ChineseFormatter
+
+
+class _ChineseCommandMixin:
+    context_class = _ChineseContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class _Command(_ChineseCommandMixin, click.Command):
+    pass
+
+
+class _Group(_ChineseCommandMixin, click.Group):
+    command_class = _Command
+
+    def main(self, args: Sequence[str] | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        """Run the command; show click's usage errors in Chinese, exit 2."""
+        try:
+            result = super().main(args, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            _report_click_usage(error)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            click.secho("错误：", fg="red", bold=True, nl=False, err=True)
+            click.echo(error.format_message(), err=True)
+            sys.exit(error.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _report_click_usage(error: click.UsageError) -> None:
+    if type(error).__name__ == "NoArgsIsHelpError":  # `zhuanlan` alone: show the help
+        click.echo(error.message, err=True)
+        return
+    click.secho("错误：", fg="red", bold=True, nl=False, err=True)
+    click.echo(_translate_usage(error), err=True)
+    path = error.ctx.command_path if error.ctx is not None else "zhuanlan"
+    click.echo(f"    提示：运行 {path} --help 查看用法", err=True)
+
+
+def _translate_usage(error: click.UsageError) -> str:
+    if isinstance(error, click.NoSuchOption):
+        guess = f"（是不是想用 {'、'.join(error.possibilities)}？）" if error.possibilities else ""
+        return f"没有这个选项：{error.option_name}{guess}"
+    if isinstance(error, click.MissingParameter):
+        return f"缺少参数：{error.param.opts[0] if error.param else ''}".rstrip("：")
+    if isinstance(error, click.BadParameter):
+        name = error.param.opts[0] if error.param and error.param.opts else ""
+        return f"参数 {name} 的值无效：{error.message}"
+    if isinstance(error, click.BadOptionUsage):
+        if "requires an argument" in error.message:
+            return f"选项 {error.option_name} 后面需要写一个值"
+        return f"选项 {error.option_name} 用法不对：{error.message}"
+    if match := re.match(r"No such command '(.+)'\.?", error.message):
+        return f"没有这个命令：{match.group(1)}"
+    if error.message.startswith("Got unexpected extra argument"):
+        extra = error.message.split("(", 1)[-1].rstrip(")")
+        return f"多余的参数：{extra}"
+    return error.message
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(
+    __version__, "-V", "--version", message="zhuanlan %(version)s", help="显示版本并退出。"
+)
 def main() -> None:
     """专栏（zhuanlan）：把 content/ 中的党建专栏文章生成静态网站。"""
 
@@ -27,9 +119,9 @@ def main() -> None:
     "-p",
     "project",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="项目目录（含 content/ 的目录）。",
+    default=Path("."),
+    metavar="目录",
+    help="项目目录（含 content/ 的目录），默认是当前目录。",
 )
 @click.option(
     "--output",
@@ -37,6 +129,7 @@ def main() -> None:
     "output",
     type=click.Path(path_type=Path),
     default=None,
+    metavar="目录",
     help="输出目录，默认是项目下的 site/。",
 )
 def build_command(project: Path, output: Path | None) -> None:
