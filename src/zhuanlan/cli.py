@@ -38,7 +38,7 @@ class _ChineseContext(click.Context):
 
 
 class _ChineseCommandMixin:
-    context_class = _ChineseContext
+    context_class: type[click.Context] = _ChineseContext
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
@@ -119,7 +119,7 @@ def main() -> None:
     "-p",
     "project",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
+    default=Path(),
     metavar="目录",
     help="项目目录（含 content/ 的目录），默认是当前目录。",
 )
