@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from zhuanlan.text import chinese_date, reading_minutes
 
@@ -212,14 +213,27 @@ class Column:
 
     def lead_article(self, key: str) -> Article | None:
         """The first article of a mechanism part: where the part's link goes."""
-        return next((article for article in self.articles if article.section == key), None)
+        return self._lead_articles.get(key)
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """Previous and next article in reading order across the whole column."""
-        index = self.articles.index(article)
+        index = self._positions[article.slug]
         previous = self.articles[index - 1] if index > 0 else None
         following = self.articles[index + 1] if index + 1 < len(self.articles) else None
         return previous, following
+
+    # Derived lookups, computed once: every article page asks them for every part.
+    @cached_property
+    def _lead_articles(self) -> dict[str, Article]:
+        leads: dict[str, Article] = {}
+        for article in self.articles:
+            if article.section is not None:
+                leads.setdefault(article.section, article)
+        return leads
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {article.slug: index for index, article in enumerate(self.articles)}
 
 
 @dataclass(frozen=True)
