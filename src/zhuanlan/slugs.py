@@ -15,7 +15,7 @@ from pypinyin import Style, lazy_pinyin
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 """What a finished slug looks like; also what an explicit ``slug`` must match."""
 
-_NON_SLUG_RUN = re.compile(r"[^a-z0-9_]+")
+_NON_SLUG_RUN = re.compile(r"[^a-z0-9]+")
 
 
 def is_valid_slug(text: str) -> bool:
@@ -31,7 +31,7 @@ def slugify(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text).lower()
     syllables = lazy_pinyin(folded, style=Style.NORMAL, errors="default")
-    parts = (_NON_SLUG_RUN.sub("-", part).strip("-_") for part in syllables)
+    parts = (_NON_SLUG_RUN.sub("-", part).strip("-") for part in syllables)
     return "-".join(part for part in parts if part)
 
 
