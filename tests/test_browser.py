@@ -196,3 +196,85 @@ def test_no_horizontal_scrolling(browser: Browser, sample: Built, width: int) ->
         )
         assert overflow <= 0, (url, width, overflow)
     page.close()
+
+
+LOW_CONTRAST_TEXT = """() => {
+  const parse = (c) => {
+    const parts = c.match(/rgba?\\(([^)]+)\\)/)[1].split(',').map(Number);
+    return parts.length === 3 ? [...parts, 1] : parts;
+  };
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (element) => {
+    for (; element; element = element.parentElement) {
+      const colour = parse(getComputedStyle(element).backgroundColor);
+      if (colour[3] > 0) return colour;
+    }
+    return [255, 255, 255, 1];
+  };
+  const low = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const element = node.parentElement;
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (!node.textContent.trim() || style.visibility === 'hidden' || box.width < 2) continue;
+    const fg = parse(style.color), bg = background(element);
+    const mixed = [0, 1, 2].map((i) => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+    const [a, b] = [luminance(mixed), luminance(bg)];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push([node.textContent.trim().slice(0, 20), style.color, bg.join(','), ratio]);
+  }
+  return low;
+}"""
+
+
+def test_every_text_has_contrast_of_at_least_4_5(browser: Browser, sample: Built) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for url in sample.pages():
+        page.goto((sample.site / url).as_uri())
+        assert page.evaluate(LOW_CONTRAST_TEXT) == [], url
+        # The same holds for the link under the keyboard focus.
+        page.keyboard.press("Tab")
+        assert page.evaluate(LOW_CONTRAST_TEXT) == [], url
+    page.close()
+
+
+def test_chinese_typography_is_applied(browser: Browser, sample: Built) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((sample.site / "dajuan-2023/3-leads/index.html").as_uri())
+    style = page.evaluate(
+        """() => {
+            const p = document.querySelector('.article__body p');
+            const s = getComputedStyle(p);
+            return {
+                size: parseFloat(s.fontSize), lineHeight: parseFloat(s.lineHeight),
+                indent: parseFloat(s.textIndent), width: p.getBoundingClientRect().width,
+                family: s.fontFamily,
+            };
+        }"""
+    )
+    assert style["size"] >= 16
+    assert 1.6 <= style["lineHeight"] / style["size"] <= 1.9
+    assert style["indent"] == 2 * style["size"]
+    assert style["width"] <= 42 * style["size"]  # about 40 characters a line
+    families = [f.strip().strip("\"'") for f in style["family"].split(",")]
+    assert families[-1] in ("sans-serif", "serif")
+    assert {"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC"} & set(
+        families
+    ) or {"Noto Serif CJK SC", "Source Han Serif SC", "SimSun"} & set(families)
+    page.close()
+
+
+def test_print_stylesheet_hides_navigation(browser: Browser, sample: Built) -> None:
+    page = browser.new_page()
+    page.goto((sample.site / "dajuan-2023/3-leads/index.html").as_uri())
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """() => ['.site-nav', '.section-nav', '.pager', '.skip-link'].map(
+            (s) => getComputedStyle(document.querySelector(s)).display)"""
+    )
+    assert hidden == ["none"] * 4
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(0, 0, 0)"
+    page.close()

@@ -153,6 +153,7 @@ def _converter() -> markdown.Markdown:
     if converter is None:
         converter = markdown.Markdown(
             extensions=["tables", "fenced_code", "footnotes", "sane_lists", _ChineseExtension()],
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释"}},
             output_format="html",
         )
         _local.converter = converter
