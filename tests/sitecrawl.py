@@ -50,6 +50,8 @@ def crawl(site: Path, start: str = "index.html") -> Crawl:
         soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
         for tag, url in links(soup):
             parts = urlsplit(url)
+            if parts.scheme == "data":  # inline, loads nothing
+                continue
             if parts.scheme or url.startswith("//"):
                 result.external.append((page, url))
                 continue
