@@ -30,3 +30,17 @@ def test_title_is_escaped_once_in_every_place(project_from: Callable[[str], Path
     listing = built.page("col/index.html")
     assert listing.select_one(".article-list__summary").get_text() == "摘要 <b>粗</b> & 细"
     assert "来源：A & B" in page.select_one(".article__meta").get_text()
+
+
+def test_site_and_column_titles_are_escaped_once_on_every_page(
+    project_from: Callable[[str], Path],
+) -> None:
+    built = run_build(project_from("valid/escaping"))
+    assert built.exit_code == 0, built.output
+    for url in built.pages():
+        html = (built.site / url).read_text(encoding="utf-8")
+        assert "<b>" not in html and "<i>" not in html, url
+        assert "&amp;lt;" not in html and "&amp;amp;" not in html, url
+        page = built.page(url)
+        assert page.select_one(".site-brand__title").get_text() == "党建 & <b>业务</b>"
+    assert built.page("col/index.html").h1.get_text() == "专栏 & <i>测试</i>"

@@ -15,6 +15,7 @@ On top of Python-Markdown (tables, fenced code, footnotes, sane lists) this modu
 
 from __future__ import annotations
 
+import posixpath
 import re
 import signal
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from urllib.parse import urlsplit, urlunsplit
 
 import markdown
 import nh3
@@ -236,7 +238,7 @@ class _ChineseTreeprocessor(Treeprocessor):
             for attribute in ("href", "src"):
                 url = element.get(attribute)
                 if url and _is_relative(url):
-                    element.set(attribute, self.link_prefix + url)
+                    element.set(attribute, _join_url(self.link_prefix, url))
 
 
 def _first_char(element: ET.Element) -> str:
@@ -267,6 +269,13 @@ def _unique(anchor: str, used: set[str]) -> str:
         number += 1
         candidate = f"{anchor}-{number}"
     return candidate
+
+
+def _join_url(prefix: str, url: str) -> str:
+    """``../`` + ``sub/../img.png`` → ``../img.png``: the path normalised, the rest kept."""
+    parts = urlsplit(url)
+    path = posixpath.normpath(prefix + parts.path) if parts.path else prefix + parts.path
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 
 def _is_relative(url: str) -> bool:

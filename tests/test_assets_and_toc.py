@@ -1,0 +1,60 @@
+"""Images and attachments are copied and linked from every page that uses them; contents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Built, run_build
+from sitecrawl import crawl
+
+
+def build_assets(project_from: Callable[[str], Path]) -> Built:
+    built = run_build(project_from("valid/assets"))
+    assert built.exit_code == 0, built.output
+    return built
+
+
+def test_assets_are_copied_under_the_column(project_from: Callable[[str], Path]) -> None:
+    built = build_assets(project_from)
+    source = built.project / "content/col"
+    for asset in ["images/logo.png", "files/note.txt", "sub/pic.png"]:
+        assert (built.site / "col" / asset).read_bytes() == (source / asset).read_bytes()
+
+
+def test_relative_links_work_from_every_page_that_shows_them(
+    project_from: Callable[[str], Path],
+) -> None:
+    built = build_assets(project_from)
+    result = crawl(built.site)
+    assert result.broken == []
+    assert result.missing_anchors == []
+    # The introduction appears on the home page and on the column page.
+    assert built.page("index.html").select_one(".column-card__intro img")["src"] == (
+        "col/images/logo.png"
+    )
+    assert built.page("col/index.html").select_one(".column-intro img")["src"] == (
+        "images/logo.png"
+    )
+    second = built.page("col/second/index.html")
+    assert [img["src"] for img in second.select(".article__body img")] == [
+        "../images/logo.png",
+        "../sub/pic.png",
+    ]
+
+
+def test_contents_box_links_every_heading_from_three_headings_on(
+    project_from: Callable[[str], Path],
+) -> None:
+    built = build_assets(project_from)
+    page = built.page("col/first/index.html")
+    toc = [(a.get_text(), a["href"]) for a in page.select(".toc a")]
+    assert toc == [
+        ("工作成效", "#工作成效"),
+        ("工作成效", "#工作成效-2"),
+        ("具体做法", "#具体做法"),
+    ]
+    for _, href in toc:
+        assert page.find(id=href[1:]) is not None
+    # The second article has no headings: no contents box.
+    assert built.page("col/second/index.html").select_one(".toc") is None
