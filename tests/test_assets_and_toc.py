@@ -58,3 +58,18 @@ def test_contents_box_links_every_heading_from_three_headings_on(
         assert page.find(id=href[1:]) is not None
     # The second article has no headings: no contents box.
     assert built.page("col/second/index.html").select_one(".toc") is None
+
+
+def test_links_to_markdown_files_lead_to_their_pages(project_from: Callable[[str], Path]) -> None:
+    built = build_assets(project_from)
+    first = built.page("col/first/index.html").find("a", string="子目录中的文章")
+    assert first["href"] == "../second/index.html"
+    back = built.page("col/second/index.html").find("a", string="上一篇", class_=False)
+    assert back["href"] == "../first/index.html"
+    intro_link = "有目录的文章"
+    assert built.page("col/index.html").find("a", string=intro_link)["href"] == (
+        "first/index.html#工作成效"
+    )
+    assert built.page("index.html").find("a", string=intro_link)["href"] == (
+        "col/first/index.html#工作成效"
+    )

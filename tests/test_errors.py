@@ -53,6 +53,10 @@ EXPECTED: dict[str, list[str]] = {
     "deep-list": [f"{A}: Markdown 嵌套过深"],
     "many-brackets": [f"{A}: 一个段落中有超过 2000 个“[”"],
     "template-error": ["templates/article.html:3: 模板错误："],
+    "broken-md-link": [
+        "content/col/_index.md: 链接指向的文章不存在：content/col/missing.md",
+        "content/col/first.md: 链接指向的文章不存在：content/col/draft.md",
+    ],
     "many-problems": [
         "content/col/a.md:4: titel：未知字段 titel",
         "content/col/b.md:2: date：不存在的日期：2024-02-30",

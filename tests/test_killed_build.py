@@ -81,3 +81,25 @@ def test_killing_a_build_at_any_moment_leaves_a_complete_site(
     assert run_build(large_project).exit_code == 0
     assert [p.name for p in large_project.iterdir() if p.name.startswith("site.")] == []
     assert snapshot(large_project / "site") == new
+
+
+def test_a_server_reading_site_during_a_rebuild_never_finds_it_missing(
+    large_project: Path,
+) -> None:
+    """The new site is swapped in with one atomic exchange, not two renames."""
+    assert run_build(large_project).exit_code == 0
+    index = large_project / "site/index.html"
+    missing = 0
+    checks = 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zhuanlan", "build"],
+        cwd=large_project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while process.poll() is None:
+        checks += 1
+        missing += not index.is_file()
+    assert process.returncode == 0
+    assert checks > 100
+    assert missing == 0

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import posixpath
 from collections.abc import Iterable
+from dataclasses import replace
 
 from zhuanlan.errors import Problems
-from zhuanlan.model import STATIC_DIR, Article, Column, Site
+from zhuanlan.links import resolve_markdown_links
+from zhuanlan.load import CONTENT_DIR
+from zhuanlan.model import HOME_URL, STATIC_DIR, Article, Column, Site
 from zhuanlan.parse import ParsedArticle, ParsedColumn, ParsedProject
 from zhuanlan.slugs import slug_from_name
 
@@ -38,7 +42,49 @@ def assemble_site(parsed: ParsedProject, problems: Problems) -> Site:
                 "换一个 slug 或文件夹名",
             )
     ordered = sorted(columns, key=lambda column: (-column.year, column.title, column.slug))
-    return Site(parsed.config, tuple(ordered))
+    return Site(parsed.config, tuple(_link_articles(ordered, problems)))
+
+
+def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
+    """Point links to Markdown files at the pages built from them (all URLs are known now)."""
+    by_file = {
+        f"{column.slug}/{posixpath.relpath(article.path, f'{CONTENT_DIR}/{column.source_folder}')}": (
+            article.url
+        )
+        for column in columns
+        for article in column.articles
+    }
+
+    folders = {column.slug: column.source_folder for column in columns}
+
+    def resolve(html: str, page_url: str, source: str) -> str:
+        def missing(target: str) -> None:
+            slug, _, rest = target.partition("/")
+            problems.add(
+                source,
+                None,
+                None,
+                f"链接指向的文章不存在：{CONTENT_DIR}/{folders.get(slug, slug)}/{rest}",
+                "检查文件名；草稿（draft: true）不会发布，也不能被链接",
+            )
+
+        return resolve_markdown_links(html, page_url, by_file, missing)
+
+    linked = []
+    for column in columns:
+        articles = tuple(
+            replace(article, body_html=resolve(article.body_html, article.url, article.path))
+            for article in column.articles
+        )
+        linked.append(
+            replace(
+                column,
+                articles=articles,
+                intro_html=resolve(column.intro_html, column.url, column.path),
+                intro_html_from_home=resolve(column.intro_html_from_home, HOME_URL, column.path),
+            )
+        )
+    return linked
 
 
 def _assemble_column(parsed: ParsedColumn, problems: Problems) -> Column:

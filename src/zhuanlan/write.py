@@ -10,8 +10,10 @@ when deleting.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -98,10 +100,41 @@ def _swap_in(staging: Path, output: Path) -> None:
     if not output.exists():
         staging.rename(output)
         return
+    if _exchange(staging, output):
+        # The old site now sits at the staging path: site/ was never missing, not even
+        # for an instant.
+        _remove_tree(staging)
+        return
     retired = output.with_name(f"{output.name}{_RETIRED}{os.getpid()}")
     output.rename(retired)
     staging.rename(output)
     _remove_tree(retired)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2``); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return bool(result == 0)
 
 
 def _recover_interrupted_swap(output: Path) -> None:
