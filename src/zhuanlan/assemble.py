@@ -15,7 +15,7 @@ from dataclasses import replace
 from zhuanlan.errors import Problems
 from zhuanlan.links import resolve_markdown_links
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.model import HOME_URL, STATIC_DIR, Article, Column, Site
+from zhuanlan.model import HOME_URL, STATIC_DIR, Article, BuildOptions, Column, Site
 from zhuanlan.parse import ParsedArticle, ParsedColumn, ParsedProject
 from zhuanlan.slugs import slug_from_name
 
@@ -23,9 +23,14 @@ RESERVED_COLUMN_SLUGS = frozenset({STATIC_DIR, "404.html", "index.html"})
 """Top-level names the site itself uses."""
 
 
-def assemble_site(parsed: ParsedProject, problems: Problems) -> Site:
+def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Problems) -> Site:
     """Build the frozen site model; record problems that involve several files."""
-    columns = [_assemble_column(column, problems) for column in parsed.columns]
+    articles = [article for column in parsed.columns for article in column.articles]
+    drafts = sum(article.meta.draft for article in articles)
+    future = sum(
+        not article.meta.draft and article.meta.date > options.today for article in articles
+    )
+    columns = [_assemble_column(column, options, problems) for column in parsed.columns]
     _report_collisions(
         ((column.slug, column.path) for column in columns),
         "两个专栏使用了同一个网址 {slug}/：{first} 与 {second}",
@@ -42,7 +47,12 @@ def assemble_site(parsed: ParsedProject, problems: Problems) -> Site:
                 "换一个 slug 或文件夹名",
             )
     ordered = sorted(columns, key=lambda column: (-column.year, column.title, column.slug))
-    return Site(parsed.config, tuple(_link_articles(ordered, problems)))
+    return Site(
+        parsed.config,
+        tuple(_link_articles(ordered, problems)),
+        drafts_left_out=0 if options.drafts else drafts,
+        future_left_out=0 if options.future else future,
+    )
 
 
 def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
@@ -87,7 +97,14 @@ def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
     return linked
 
 
-def _assemble_column(parsed: ParsedColumn, problems: Problems) -> Column:
+def _published(article: ParsedArticle, options: BuildOptions) -> bool:
+    """Drafts and articles dated in the future wait, unless the build asks for them."""
+    if article.meta.draft and not options.drafts:
+        return False
+    return options.future or article.meta.date <= options.today
+
+
+def _assemble_column(parsed: ParsedColumn, options: BuildOptions, problems: Problems) -> Column:
     slug = parsed.meta.slug or slug_from_name(parsed.folder)
     if not slug:
         problems.add(
@@ -101,7 +118,7 @@ def _assemble_column(parsed: ParsedColumn, problems: Problems) -> Column:
     articles = [
         _assemble_article(article, slug, keys, problems)
         for article in parsed.articles
-        if not article.meta.draft
+        if _published(article, options)
     ]
     _report_collisions(
         ((article.slug, article.path) for article in articles),

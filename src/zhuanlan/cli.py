@@ -18,6 +18,7 @@ import click
 from zhuanlan import __version__
 from zhuanlan.build import build
 from zhuanlan.errors import ContentError, UsageError
+from zhuanlan.model import Site
 
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 
@@ -144,12 +145,22 @@ def build_command(project: Path, output: Path | None) -> None:
     except UsageError as error:
         _report_usage(error)
         sys.exit(error.exit_code)
-    articles = sum(len(column.articles) for column in result.site.columns)
     elapsed = time.perf_counter() - started
     click.echo(
-        f"构建完成：{len(result.site.columns)} 个专栏，{articles} 篇文章，"
-        f"{result.files} 个文件，写入 {destination}（{elapsed:.2f} 秒）"
+        f"构建完成：{describe_site(result.site)}，{result.files} 个文件，写入 {destination}（{elapsed:.2f} 秒）"
     )
+
+
+def describe_site(site: Site) -> str:
+    """``1 个专栏，6 篇文章`` and what was left out, for the one-line build summary."""
+    articles = sum(len(column.articles) for column in site.columns)
+    text = f"{len(site.columns)} 个专栏，{articles} 篇文章"
+    if site.drafts_left_out:
+        text += f"（{site.drafts_left_out} 篇草稿未发布"
+        text += f"，{site.future_left_out} 篇未到发布日期）" if site.future_left_out else "）"
+    elif site.future_left_out:
+        text += f"（{site.future_left_out} 篇未到发布日期，未发布）"
+    return text
 
 
 def _report_problems(error: ContentError) -> None:

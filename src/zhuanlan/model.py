@@ -32,6 +32,18 @@ def article_url(column_slug: str, article_slug: str) -> str:
 
 
 @dataclass(frozen=True)
+class BuildOptions:
+    """What a build publishes."""
+
+    today: dt.date
+    """Articles dated after this day are not published yet."""
+    drafts: bool = False
+    """Publish articles marked ``draft: true`` too (for previews)."""
+    future: bool = False
+    """Publish articles dated after `today` too (for previews)."""
+
+
+@dataclass(frozen=True)
 class Institution:
     """The publishing institution's details, shown in the footer only when configured."""
 
@@ -244,3 +256,7 @@ class Site:
     """Site-wide settings."""
     columns: tuple[Column, ...]
     """Columns, newest year first, then by title."""
+    drafts_left_out: int = 0
+    """Articles not published because they are drafts."""
+    future_left_out: int = 0
+    """Articles not published yet because they are dated after the build's day."""

@@ -8,10 +8,12 @@ stage's business. Problems are recorded, never raised, so every file is looked a
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
-from zhuanlan.errors import Problems
+from zhuanlan.errors import Problem, Problems
 from zhuanlan.frontmatter import (
     FrontMatterSyntaxError,
     UnclosedFrontMatter,
@@ -30,6 +32,8 @@ from zhuanlan.schema import (
     check_site,
 )
 from zhuanlan.slugs import slug_from_name
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,12 +82,61 @@ class ParsedProject:
     columns: tuple[ParsedColumn, ...]
 
 
-def parse_project(sources: ProjectSources, problems: Problems) -> ParsedProject:
+class ParseCache:
+    """Parsed files kept between builds of one process (the preview server).
+
+    A file is parsed again only when its text changes: the key holds the exact text, and
+    everything a file's parse depends on besides its text is in the key too. The
+    problems a file had are kept with it, so a cached file reports them again.
+    """
+
+    def __init__(self) -> None:
+        self._results: dict[tuple[str, ...], tuple[Any, tuple[Problem, ...]]] = {}
+        self._used: set[tuple[str, ...]] = set()
+        self.hits = 0
+        """Files taken from the cache in the last build."""
+
+    def parse(self, key: tuple[str, ...], problems: Problems, parse: Callable[[Problems], T]) -> T:
+        """The result of `parse` for this key, computed once; its problems recorded again."""
+        entry = self._results.get(key)
+        if entry is None:
+            found = Problems()
+            entry = (parse(found), tuple(found))
+            self._results[key] = entry
+        else:
+            self.hits += 1
+        self._used.add(key)
+        problems.extend(entry[1])
+        result: T = entry[0]
+        return result
+
+    def start_build(self) -> None:
+        """Drop what the previous build did not use (deleted or edited files)."""
+        if self._used:
+            self._results = {key: self._results[key] for key in self._used}
+        self._used = set()
+        self.hits = 0
+
+
+def _cached(
+    cache: ParseCache | None,
+    key: tuple[str, ...],
+    problems: Problems,
+    parse: Callable[[Problems], T],
+) -> T:
+    return parse(problems) if cache is None else cache.parse(key, problems, parse)
+
+
+def parse_project(
+    sources: ProjectSources, problems: Problems, cache: ParseCache | None = None
+) -> ParsedProject:
     """Parse site settings, column files and articles; record every problem."""
+    if cache is not None:
+        cache.start_build()
     config = _parse_site(sources.site_file, problems)
     columns = []
     for column in sources.columns:
-        parsed = _parse_column(column, problems)
+        parsed = _parse_column(column, problems, cache)
         if parsed is not None:
             columns.append(parsed)
     return ParsedProject(config, tuple(columns))
@@ -111,27 +164,34 @@ def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:
     return check_site(data, path, problems)
 
 
-def _parse_column(sources: ColumnSources, problems: Problems) -> ParsedColumn | None:
+def _parse_column(
+    sources: ColumnSources, problems: Problems, cache: ParseCache | None
+) -> ParsedColumn | None:
     articles = tuple(
         article
         for source in sources.articles
-        if (article := parse_article(source, problems)) is not None
+        if (
+            article := _cached(
+                cache,
+                ("article", source.path, source.text),
+                problems,
+                partial(parse_article, source),
+            )
+        )
+        is not None
     )
     if sources.column_file is None:
         return None
     source = sources.column_file
-    front = _front_matter(source, problems)
-    if front is None:
+    column_file = _cached(
+        cache,
+        ("column", source.path, source.text, sources.folder),
+        problems,
+        partial(_parse_column_file, source, sources.folder),
+    )
+    if column_file is None:
         return None
-    data, line, body = front
-    meta = check_column(data, source.path, line, problems)
-    try:
-        intro = render_markdown(body)
-        slug = meta.slug or slug_from_name(sources.folder)
-        intro_from_home = render_markdown(body, link_prefix=f"{slug}/")
-    except MarkdownRefused as refused:
-        problems.add(source.path, None, None, str(refused), "检查该文件中异常的括号或缩进")
-        return None
+    meta, intro, intro_from_home, lines = column_file
     return ParsedColumn(
         source.path,
         sources.folder,
@@ -140,8 +200,26 @@ def _parse_column(sources: ColumnSources, problems: Problems) -> ParsedColumn | 
         intro_from_home,
         articles,
         sources.assets,
-        data.lines,
+        lines,
     )
+
+
+def _parse_column_file(
+    source: SourceFile, folder: str, problems: Problems
+) -> tuple[ColumnFrontMatter, RenderedMarkdown, RenderedMarkdown, Mapping[str, int]] | None:
+    front = _front_matter(source, problems)
+    if front is None:
+        return None
+    data, line, body = front
+    meta = check_column(data, source.path, line, problems)
+    try:
+        intro = render_markdown(body)
+        slug = meta.slug or slug_from_name(folder)
+        intro_from_home = render_markdown(body, link_prefix=f"{slug}/")
+    except MarkdownRefused as refused:
+        problems.add(source.path, None, None, str(refused), "检查该文件中异常的括号或缩进")
+        return None
+    return meta, intro, intro_from_home, data.lines
 
 
 def parse_article(source: SourceFile, problems: Problems) -> ParsedArticle | None:

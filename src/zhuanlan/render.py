@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from zhuanlan.errors import ContentError, Problem
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Site
+from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Column, Site, SiteConfig
 
 TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
@@ -29,7 +29,7 @@ STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the built site: rendered bytes, or a file to copy."""
+    """One file of the built site: rendered bytes, a file to copy, or last build's file."""
 
     path: str
     """Relative to the site root, POSIX form."""
@@ -37,6 +37,34 @@ class OutputFile:
     """The bytes to write, for rendered pages."""
     source: Path | None = None
     """The file to copy, for static files and assets."""
+    unchanged: bool = False
+    """Identical to the file at this path in the previous build (with a `RenderCache`)."""
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the header navigation: a column."""
+
+    title: str
+    url: str
+    slug: str
+
+
+@dataclass
+class RenderCache:
+    """What the previous render saw, so that a rebuild renders only what changed.
+
+    Templates only see what each page is given, so the rule is exact: a column's pages
+    depend on the theme, the site settings, the header navigation and that column (its
+    articles included); the home page on all of them; the 404 page on the first three.
+    """
+
+    theme: tuple[tuple[str, int, int], ...] = ()
+    config: SiteConfig | None = None
+    nav: tuple[NavLink, ...] = ()
+    columns: dict[str, Column] = field(default_factory=dict)
+    rendered: int = 0
+    """Pages rendered by the last build (the others were unchanged)."""
 
 
 def theme_dir() -> Path:
@@ -57,49 +85,85 @@ def template_dirs(root: Path) -> list[Path]:
     return unique
 
 
-def render_site(site: Site, root: Path) -> list[OutputFile]:
-    """Render every page and list every file to copy; raise `ContentError` on template errors."""
+def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> list[OutputFile]:
+    """Render every page and list every file to copy; raise `ContentError` on template errors.
+
+    With a `cache`, pages whose inputs did not change since the last call are listed as
+    unchanged instead of being rendered again.
+    """
     dirs = template_dirs(root)
     environment = _environment(dirs)
-    pages = list(_pages(site))
+    nav = tuple(NavLink(column.title, column.url, column.slug) for column in site.columns)
+    current = {column.slug: column for column in site.columns}
+    unchanged: set[str | None] = set()
+    if cache is not None:
+        theme = _fingerprint(dirs)
+        if (cache.theme, cache.config, cache.nav) == (theme, site.config, nav):
+            unchanged = {
+                slug for slug, column in current.items() if cache.columns.get(slug) == column
+            }
+            unchanged.add(None)  # pages that depend on no column: the 404 page
+            if cache.columns == current:
+                unchanged.add(HOME_URL)
+        cache.theme, cache.config, cache.nav, cache.columns = theme, site.config, nav, current
+        cache.rendered = 0
     problems: list[Problem] = []
     outputs: list[OutputFile] = []
-    for url, template, context in pages:
+    for url, template, depends_on, context in _pages(site):
+        if depends_on in unchanged:
+            outputs.append(OutputFile(url, unchanged=True))
+            continue
         try:
             html = environment.get_template(template).render(
-                site=site, config=site.config, page_url=url, **context
+                config=site.config, nav=nav, page_url=url, **context
             )
         except jinja2.TemplateError as error:
             problems.append(_template_problem(error, dirs, root))
             continue
         outputs.append(OutputFile(url, html.encode("utf-8")))
+        if cache is not None:
+            cache.rendered += 1
     if problems:
+        if cache is not None:
+            cache.theme = ()  # nothing rendered with these templates may be reused
         raise ContentError(problems)
     outputs.extend(_static_files(dirs))
     outputs.extend(_assets(site, root))
     return outputs
 
 
-def _pages(site: Site) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(URL, template, context) for every page, in a stable order."""
-    yield HOME_URL, "home.html", {"current_column": None}
+def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
+    """(URL, template, what it depends on, context) for every page, in a stable order.
+
+    The context is all a template sees (besides config, nav and page_url): the home page
+    gets every column, a column's pages get that column.
+    """
+    yield HOME_URL, "home.html", HOME_URL, {"current_slug": None, "columns": site.columns}
     for column in site.columns:
-        yield column.url, "column.html", {"current_column": column, "column": column}
+        base = {"current_slug": column.slug, "column": column}
+        yield column.url, "column.html", column.slug, base
         for article in column.articles:
             previous, following = column.neighbours(article)
-            yield (
-                article.url,
-                "article.html",
-                {
-                    "current_column": column,
-                    "column": column,
-                    "article": article,
-                    "part": column.part(article.section),
-                    "previous": previous,
-                    "next": following,
-                },
-            )
-    yield NOT_FOUND_URL, "404.html", {"current_column": None}
+            context = {
+                **base,
+                "article": article,
+                "part": column.part(article.section),
+                "previous": previous,
+                "next": following,
+            }
+            yield article.url, "article.html", column.slug, context
+    yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
+
+
+def _fingerprint(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Every template and static file with its modification time and size."""
+    entries = []
+    for directory in dirs:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                status = path.stat()
+                entries.append((str(path), status.st_mtime_ns, status.st_size))
+    return tuple(entries)
 
 
 def _environment(dirs: list[Path]) -> jinja2.Environment:
