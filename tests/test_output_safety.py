@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_build
 from zhuanlan.write import MARKER
+
+from conftest import run_build
 
 
 @pytest.fixture
@@ -114,3 +115,25 @@ def test_foreign_folders_next_to_the_site_are_left_alone(project: Path) -> None:
     (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
     assert run_build(project).exit_code == 0
     assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_content_linking_outside_the_project_is_not_published(
+    project: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("私密内容", encoding="utf-8")
+    (project / "content/col/leak.txt").symlink_to(secret)
+    (project / "content/col/leak.md").symlink_to(secret)
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert "content/col/leak.txt: 符号链接指向项目之外" in built.output
+    assert "content/col/leak.md: 符号链接指向项目之外" in built.output
+    assert not (project / "site").exists()
+
+
+def test_content_linking_inside_the_project_is_fine(project: Path) -> None:
+    (project / "shared.txt").write_text("共享", encoding="utf-8")
+    (project / "content/col/shared.txt").symlink_to(project / "shared.txt")
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert (project / "site/col/shared.txt").read_text(encoding="utf-8") == "共享"

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import run_build
 from zhuanlan.slugs import is_valid_slug, slug_from_name, slugify
+
+from conftest import run_build
 
 
 @pytest.mark.parametrize(

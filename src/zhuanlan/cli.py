@@ -6,6 +6,7 @@ Exit status: 0 success, 1 content errors, 2 usage errors; never a traceback for 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 import time
@@ -16,9 +17,11 @@ from typing import Any
 import click
 
 from zhuanlan import __version__
-from zhuanlan.build import build
+from zhuanlan.build import build, check_project
 from zhuanlan.errors import ContentError, UsageError
-from zhuanlan.model import Site
+from zhuanlan.model import BuildOptions
+from zhuanlan.report import describe_site, report_problems, report_usage
+from zhuanlan.serve import run_preview
 
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 
@@ -140,10 +143,10 @@ def build_command(project: Path, output: Path | None) -> None:
     try:
         result = build(project, destination)
     except ContentError as error:
-        _report_problems(error)
+        report_problems(error.problems, build_failed=True)
         sys.exit(error.exit_code)
     except UsageError as error:
-        _report_usage(error)
+        report_usage(error)
         sys.exit(error.exit_code)
     elapsed = time.perf_counter() - started
     click.echo(
@@ -151,31 +154,40 @@ def build_command(project: Path, output: Path | None) -> None:
     )
 
 
-def describe_site(site: Site) -> str:
-    """``1 个专栏，6 篇文章`` and what was left out, for the one-line build summary."""
-    articles = sum(len(column.articles) for column in site.columns)
-    text = f"{len(site.columns)} 个专栏，{articles} 篇文章"
-    if site.drafts_left_out:
-        text += f"（{site.drafts_left_out} 篇草稿未发布"
-        text += f"，{site.future_left_out} 篇未到发布日期）" if site.future_left_out else "）"
-    elif site.future_left_out:
-        text += f"（{site.future_left_out} 篇未到发布日期，未发布）"
-    return text
-
-
-def _report_problems(error: ContentError) -> None:
-    for problem in error.problems:
-        click.secho("错误：", fg="red", bold=True, nl=False, err=True)
-        click.echo(problem.format(), err=True)
-    click.secho(
-        f"构建失败：共 {len(error.problems)} 个问题。原有的输出目录未被改动。",
-        fg="red",
-        err=True,
-    )
-
-
-def _report_usage(error: UsageError) -> None:
-    click.secho("错误：", fg="red", bold=True, nl=False, err=True)
-    click.echo(error.message, err=True)
-    if error.hint:
-        click.echo(f"    提示：{error.hint}", err=True)
+@main.command("serve")
+@click.option(
+    "--project",
+    "-p",
+    "project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    metavar="目录",
+    help="项目目录（含 content/ 的目录），默认是当前目录。",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    metavar="地址",
+    help="监听地址，默认 127.0.0.1（只有本机能访问）。",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    metavar="端口",
+    help="端口，默认 8000。",
+)
+@click.option("--open", "open_browser", is_flag=True, help="启动后用默认浏览器打开预览。")
+@click.option("--drafts", is_flag=True, help="同时预览草稿（draft: true）。")
+@click.option("--future", is_flag=True, help="同时预览发布日期在今天之后的文章。")
+def serve_command(
+    project: Path, host: str, port: int, open_browser: bool, drafts: bool, future: bool
+) -> None:
+    """本地预览：构建到临时目录并提供访问，保存文件后浏览器自动刷新。"""
+    try:
+        root = check_project(project)
+    except UsageError as error:
+        report_usage(error)
+        sys.exit(error.exit_code)
+    options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
+    sys.exit(run_preview(root, host, port, options, open_browser))

@@ -73,7 +73,7 @@ def load_project(root: Path, problems: Problems) -> ProjectSources:
     site_file = read_text(root, site_path, problems) if site_path.is_file() else None
     columns = []
     for entry in sorted(content.iterdir(), key=lambda path: path.name):
-        if _ignored(entry.name):
+        if is_ignored(entry.name):
             continue
         if entry.is_dir():
             columns.append(_load_column(root, entry, problems))
@@ -94,6 +94,16 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
     assets: list[str] = []
     for path in _walk(folder):
         relative = path.relative_to(folder).as_posix()
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            # Publishing what a link points at could leak any file on the machine.
+            problems.add(
+                _relative(root, path),
+                None,
+                None,
+                f"符号链接指向项目之外的 {path.resolve()}，为安全起见不予发布",
+                "把需要发布的文件复制到 content/ 中，而不是链接过去",
+            )
+            continue
         if relative == COLUMN_FILE:
             column_file = read_text(root, path, problems)
         elif path.suffix.lower() in (".md", ".markdown"):
@@ -117,12 +127,13 @@ def _walk(folder: Path) -> list[Path]:
     """Files below `folder`, sorted, skipping hidden and editor files; links not followed."""
     found: list[Path] = []
     for directory, subdirectories, files in os.walk(folder):
-        subdirectories[:] = sorted(name for name in subdirectories if not _ignored(name))
-        found.extend(Path(directory) / name for name in files if not _ignored(name))
+        subdirectories[:] = sorted(name for name in subdirectories if not is_ignored(name))
+        found.extend(Path(directory) / name for name in files if not is_ignored(name))
     return sorted(found)
 
 
-def _ignored(name: str) -> bool:
+def is_ignored(name: str) -> bool:
+    """Whether a file or folder name is editor or system clutter, never content."""
     return (
         name.startswith((".", "#", "~$"))
         or name.endswith(_IGNORED_SUFFIXES)

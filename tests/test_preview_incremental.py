@@ -1,0 +1,139 @@
+"""The preview's incremental rebuilds give exactly what a cold build gives, edit after edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from zhuanlan.model import BuildOptions
+from zhuanlan.preview import Preview
+
+from conftest import REPO, run_build
+
+TODAY = dt.date(2026, 1, 1)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".zhuanlan-site"
+    }
+
+
+@pytest.fixture
+def project(project_from: Callable[[str], Path]) -> Path:
+    project = project_from("sample")
+    second = project / "content/dajuan-2022"
+    second.mkdir()
+    (second / "_index.md").write_text(
+        "---\ntitle: 答卷·2022\nyear: 2022\n---\n二〇二二年的专栏。\n", encoding="utf-8"
+    )
+    for number in range(3):
+        (second / f"a{number}.md").write_text(
+            f"---\ntitle: 第{number}篇\ndate: 2023-01-0{number + 1}\n---\n正文{number}。\n",
+            encoding="utf-8",
+        )
+    return project
+
+
+@pytest.fixture
+def preview(project: Path) -> Iterator[Preview]:
+    preview = Preview(project, BuildOptions(today=TODAY))
+    yield preview
+    preview.close()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_same_as_cold_build(preview: Preview, project: Path, tmp_path: Path) -> None:
+    outcome = preview.rebuild()
+    assert outcome.site is not None, outcome.problems
+    cold = tmp_path / "cold"
+    if cold.exists():
+        shutil.rmtree(cold)
+    built = run_build(project, "--output", str(cold))
+    assert built.exit_code == 0, built.output
+    snapshot = preview.snapshot
+    assert snapshot.folder is not None
+    assert files(snapshot.folder) == files(cold)
+
+
+def test_every_kind_of_edit_rebuilds_to_the_cold_build(
+    preview: Preview, project: Path, tmp_path: Path
+) -> None:
+    column = project / "content/dajuan-2023"
+    other = project / "content/dajuan-2022"
+    assert_same_as_cold_build(preview, project, tmp_path)
+    steps: list[Callable[[], None]] = [
+        lambda: edit(column / "3-leads.md", "时刻树牢", "时时刻刻树牢"),  # body
+        lambda: edit(column / "3-groups.md", "title: 夯实", "title: 继续夯实"),  # title
+        lambda: edit(column / "5-functions.md", "date: 2024-01-22", "date: 2024-01-10"),  # date
+        lambda: edit(column / "3-groups.md", "section: groups", "section: leads"),  # section
+        lambda: (other / "a1.md").unlink(),  # delete
+        lambda: (other / "a9.md").write_text(
+            "---\ntitle: 新增的一篇\ndate: 2023-02-01\n---\n新增。\n", encoding="utf-8"
+        ),  # add
+        lambda: (other / "a0.md").rename(other / "renamed.md"),  # rename
+        lambda: edit(column / "_index.md", "status: active", "status: archived"),  # column
+        lambda: edit(project / "content/site.yml", "title: 党耀天平", "title: 党徽天平"),  # site
+    ]
+    for step in steps:
+        step()
+        assert_same_as_cold_build(preview, project, tmp_path)
+
+
+def test_editing_one_article_renders_only_its_column_and_the_home_page(
+    preview: Preview, project: Path
+) -> None:
+    assert preview.rebuild().site is not None
+    edit(project / "content/dajuan-2022/a2.md", "正文2", "正文二")
+    outcome = preview.rebuild()
+    # The 2022 column page and its 3 articles, and the home page: 5 of 13 pages.
+    assert outcome.pages_rendered == 5
+    assert preview.rebuild().pages_rendered == 0  # nothing changed: nothing rendered
+
+
+def test_a_template_edit_renders_everything_again(preview: Preview, project: Path) -> None:
+    shutil.copytree(REPO / "templates", project / "templates")
+    assert preview.rebuild().site is not None
+    edit(project / "templates/partials/footer.html", "主办单位：", "主办：")
+    outcome = preview.rebuild()
+    assert outcome.pages_rendered == 13
+    assert preview.snapshot.folder is not None
+    home = (preview.snapshot.folder / "index.html").read_text(encoding="utf-8")
+    assert "主办：张掖市中级人民法院" in home
+
+
+def test_a_failed_rebuild_keeps_the_last_good_build(preview: Preview, project: Path) -> None:
+    assert preview.rebuild().site is not None
+    good = preview.snapshot
+    edit(project / "content/dajuan-2023/1-goal.md", "date: 2024-01-16", "date: 2024-13-45")
+    outcome = preview.rebuild()
+    assert outcome.site is None
+    assert [p.location() for p in outcome.problems] == ["content/dajuan-2023/1-goal.md:4"]
+    assert preview.snapshot.folder == good.folder
+    assert preview.snapshot.generation == good.generation
+    assert preview.snapshot.problems == outcome.problems
+    edit(project / "content/dajuan-2023/1-goal.md", "date: 2024-13-45", "date: 2024-01-16")
+    assert preview.rebuild().site is not None
+    assert preview.snapshot.generation == good.generation + 1
+    assert preview.snapshot.problems == ()
+
+
+def test_close_removes_every_generation(project: Path) -> None:
+    preview = Preview(project, BuildOptions(today=TODAY))
+    preview.rebuild()
+    preview.rebuild()
+    assert preview.workdir.is_dir()
+    assert len(list(preview.workdir.iterdir())) == 2  # the current and the previous one
+    preview.close()
+    assert not preview.workdir.exists()
