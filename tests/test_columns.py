@@ -31,12 +31,13 @@ def test_home_lists_columns_newest_year_first(project_from: Callable[[str], Path
     titles = [h2.get_text(strip=True) for h2 in home.select(".column-card__title")]
     assert titles == ["测试专栏", "答卷·2022", "答卷·2021"]
     nav = [a.get_text(strip=True) for a in home.select(".site-nav a")]
-    assert nav == ["首页", "测试专栏", "答卷·2022", "答卷·2021"]
+    assert nav == ["首页", "测试专栏", "答卷·2022", "答卷·2021", "历年专题"]
     # A column without a mechanism has no mechanism drawing and no section navigation.
     plain = built.page("dajuan-2021/index.html")
     assert plain.select_one(".mechanism") is None
+    # A plain column reads like news: newest first, previous/next follow the list.
     listed = [a.get_text() for a in plain.select(".article-list__title a")]
-    assert listed == ["答卷·2021第1篇", "答卷·2021第2篇"]
-    article = built.page("dajuan-2021/a0/index.html")
+    assert listed == ["答卷·2021第2篇", "答卷·2021第1篇"]
+    article = built.page("dajuan-2021/a1/index.html")
     assert article.select_one(".section-nav") is None
-    assert article.find("a", rel="next")["href"] == "../a1/index.html"
+    assert article.find("a", rel="next")["href"] == "../a0/index.html"

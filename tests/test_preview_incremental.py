@@ -91,14 +91,26 @@ def test_every_kind_of_edit_rebuilds_to_the_cold_build(
         assert_same_as_cold_build(preview, project, tmp_path)
 
 
-def test_editing_one_article_renders_only_its_column_and_the_home_page(
+def pages(folder: Path) -> dict[str, int]:
+    """Every page of a generation with its inode (unchanged pages are hard links)."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.html")}
+
+
+def test_editing_one_article_leaves_the_other_columns_pages_alone(
     preview: Preview, project: Path
 ) -> None:
     assert preview.rebuild().site is not None
+    assert preview.snapshot.folder is not None
+    before = pages(preview.snapshot.folder)
     edit(project / "content/dajuan-2022/a2.md", "正文2", "正文二")
     outcome = preview.rebuild()
-    # The 2022 column page and its 3 articles, and the home page: 5 of 13 pages.
-    assert outcome.pages_rendered == 5
+    assert preview.snapshot.folder is not None
+    after = pages(preview.snapshot.folder)
+    untouched = [url for url in after if url.startswith("dajuan-2023/")] + ["404.html"]
+    assert len(untouched) == 8  # the 2023 column page, its 6 articles, and the 404 page
+    assert outcome.pages_rendered == len(after) - len(untouched)
+    for url in untouched:
+        assert after[url] == before[url], url  # the very same file, linked, not rewritten
     assert preview.rebuild().pages_rendered == 0  # nothing changed: nothing rendered
 
 
@@ -107,8 +119,8 @@ def test_a_template_edit_renders_everything_again(preview: Preview, project: Pat
     assert preview.rebuild().site is not None
     edit(project / "templates/partials/footer.html", "主办单位：", "主办：")
     outcome = preview.rebuild()
-    assert outcome.pages_rendered == 13
     assert preview.snapshot.folder is not None
+    assert outcome.pages_rendered == len(pages(preview.snapshot.folder))
     home = (preview.snapshot.folder / "index.html").read_text(encoding="utf-8")
     assert "主办：张掖市中级人民法院" in home
 

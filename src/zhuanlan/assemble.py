@@ -9,18 +9,24 @@ from __future__ import annotations
 import difflib
 import math
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from zhuanlan.errors import Problems
 from zhuanlan.links import resolve_markdown_links
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.model import HOME_URL, STATIC_DIR, Article, BuildOptions, Column, Site
+from zhuanlan.model import (
+    HOME_URL,
+    PAGE_FOLDER,
+    RESERVED_TOP_LEVEL,
+    Article,
+    BuildOptions,
+    Column,
+    Site,
+    Term,
+)
 from zhuanlan.parse import ParsedArticle, ParsedColumn, ParsedProject
-from zhuanlan.slugs import slug_from_name
-
-RESERVED_COLUMN_SLUGS = frozenset({STATIC_DIR, "404.html", "index.html"})
-"""Top-level names the site itself uses."""
+from zhuanlan.slugs import slug_from_name, slugify
 
 
 def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Problems) -> Site:
@@ -30,7 +36,10 @@ def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Proble
     future = sum(
         not article.meta.draft and article.meta.date > options.today for article in articles
     )
-    columns = [_assemble_column(column, options, problems) for column in parsed.columns]
+    assembled = [_assemble_column(column, options, problems) for column in parsed.columns]
+    # An empty column is a failure on a public site: leave it out, and say so.
+    columns = [column for column in assembled if column.articles]
+    empty = tuple(column.path for column in assembled if not column.articles)
     _report_collisions(
         ((column.slug, column.path) for column in columns),
         "两个专栏使用了同一个网址 {slug}/：{first} 与 {second}",
@@ -38,7 +47,7 @@ def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Proble
         problems,
     )
     for column in columns:
-        if column.slug in RESERVED_COLUMN_SLUGS:
+        if column.slug in RESERVED_TOP_LEVEL:
             problems.add(
                 column.path,
                 None,
@@ -46,13 +55,64 @@ def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Proble
                 f"专栏网址 {column.slug} 与站点保留目录冲突",
                 "换一个 slug 或文件夹名",
             )
-    ordered = sorted(columns, key=lambda column: (-column.year, column.title, column.slug))
+    ordered = _link_articles(
+        sorted(columns, key=lambda column: (-column.year, column.title, column.slug)), problems
+    )
+    published = [article for column in ordered for article in column.articles]
     return Site(
         parsed.config,
-        tuple(_link_articles(ordered, problems)),
+        tuple(ordered),
+        tags=_terms("tags", published, lambda article: article.tags, problems),
+        branches=_terms(
+            "branch",
+            published,
+            lambda article: (article.branch,) if article.branch else (),
+            problems,
+        ),
         drafts_left_out=0 if options.drafts else drafts,
         future_left_out=0 if options.future else future,
+        empty_columns=empty,
     )
+
+
+def _terms(
+    taxonomy: str,
+    articles: list[Article],
+    terms_of: Callable[[Article], tuple[str, ...]],
+    problems: Problems,
+) -> tuple[Term, ...]:
+    """Group articles by tag or branch; two terms with one URL are an error."""
+    grouped: dict[str, list[Article]] = {}
+    for article in articles:
+        for name in terms_of(article):
+            grouped.setdefault(name, []).append(article)
+    terms: list[Term] = []
+    owners: dict[str, str] = {}
+    for name in sorted(grouped):
+        members = grouped[name]
+        slug = slugify(name)
+        if not slug:
+            problems.add(
+                members[0].path,
+                None,
+                taxonomy,
+                f"无法为“{name}”生成网址",
+                "换一个含有汉字、字母或数字的名称",
+            )
+            continue
+        if slug in owners:
+            problems.add(
+                members[0].path,
+                None,
+                taxonomy,
+                f"“{owners[slug]}”与“{name}”的网址相同（{slug}）",
+                "两个名称只差标点或大小写时，请统一写法",
+            )
+            continue
+        owners[slug] = name
+        newest_first = sorted(members, key=lambda article: (-article.date.toordinal(), article.url))
+        terms.append(Term(taxonomy, name, slug, tuple(newest_first)))
+    return tuple(terms)
 
 
 def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
@@ -128,10 +188,12 @@ def _assemble_column(parsed: ParsedColumn, options: BuildOptions, problems: Prob
     )
     position = {key: index for index, key in enumerate(keys)}
 
-    def reading_order(article: Article) -> tuple[int, float, str, str]:
+    def reading_order(article: Article) -> tuple[int, float, int, str]:
+        if not keys:  # a plain column reads like news: newest first
+            return 0, 0, -article.date.toordinal(), article.slug
         part = position.get(article.section, -1) if article.section else -1
         order = math.inf if article.order is None else article.order
-        return part, order, article.date.isoformat(), article.slug
+        return part, order, article.date.toordinal(), article.slug
 
     return Column(
         path=parsed.path,
@@ -154,6 +216,14 @@ def _assemble_article(
 ) -> Article:
     meta = parsed.meta
     slug = meta.slug or slug_from_name(parsed.stem)
+    if slug == PAGE_FOLDER:
+        problems.add(
+            parsed.path,
+            parsed.field_lines.get("slug"),
+            "slug",
+            f"文章网址不能是 {PAGE_FOLDER}：它用于文章列表的分页",
+            "换一个 slug 或文件名",
+        )
     if not slug:
         problems.add(
             parsed.path,

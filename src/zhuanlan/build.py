@@ -14,8 +14,9 @@ from zhuanlan.assemble import assemble_site
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, load_project
 from zhuanlan.model import BuildOptions, Site
+from zhuanlan.output import OutputFile
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import OutputFile, RenderCache, render_site
+from zhuanlan.render import RenderCache, render_site
 from zhuanlan.write import prepare_output_dir, write_site
 
 

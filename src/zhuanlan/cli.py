@@ -20,7 +20,7 @@ from zhuanlan import __version__
 from zhuanlan.build import build, check_project
 from zhuanlan.errors import ContentError, UsageError
 from zhuanlan.model import BuildOptions
-from zhuanlan.report import describe_site, report_problems, report_usage
+from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
 from zhuanlan.serve import run_preview
 
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
@@ -149,6 +149,7 @@ def build_command(project: Path, output: Path | None) -> None:
         report_usage(error)
         sys.exit(error.exit_code)
     elapsed = time.perf_counter() - started
+    report_notes(result.site)
     click.echo(
         f"构建完成：{describe_site(result.site)}，{result.files} 个文件，写入 {destination}（{elapsed:.2f} 秒）"
     )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from zhuanlan.slugs import slugify
 from zhuanlan.text import chinese_date, reading_minutes
 
 HOME_URL = "index.html"
@@ -29,6 +30,42 @@ def column_url(column_slug: str) -> str:
 def article_url(column_slug: str, article_slug: str) -> str:
     """Where an article's page lives: a folder per article, so its URL reads cleanly."""
     return f"{column_slug}/{article_slug}/index.html"
+
+
+PAGE_FOLDER = "page"
+"""Later pages of a list live in ``<list>/page/<n>/``; no article may take this slug."""
+
+
+def list_page_url(first_page_url: str, number: int) -> str:
+    """Page `number` of a paginated list whose first page is `first_page_url`."""
+    if number == 1:
+        return first_page_url
+    folder = first_page_url.removesuffix("index.html")
+    return f"{folder}{PAGE_FOLDER}/{number}/index.html"
+
+
+def year_url(year: int) -> str:
+    """The archive page of one year."""
+    return f"years/{year}/index.html"
+
+
+TAXONOMY_FOLDERS = {"tags": "tags", "branch": "branches"}
+"""URL folder of each taxonomy (标签, 党支部)."""
+
+RESERVED_TOP_LEVEL = frozenset(
+    {
+        STATIC_DIR,
+        "years",
+        "search",
+        *TAXONOMY_FOLDERS.values(),
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "index.html",
+        "404.html",
+    }
+)
+"""Top-level names the site itself uses; no column may take one."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +129,8 @@ class SiteConfig:
     """Absolute URL where the site is published, ending in ``/``; optional."""
     institution: Institution = field(default_factory=Institution)
     """Footer details."""
+    page_size: int = 20
+    """Articles per page in column, tag and branch lists."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +254,16 @@ class Column:
         return column_url(self.slug)
 
     @property
+    def is_archived(self) -> bool:
+        """An archived column no longer gets new articles; its pages say so."""
+        return self.status == "archived"
+
+    @property
+    def archive_notice(self) -> str:
+        """The notice shown on every page of an archived column."""
+        return f"本专题为 {self.year} 年度历史专题，已停止更新"
+
+    @property
     def mechanism_name(self) -> str:
         """The digits of the mechanism, e.g. 13355."""
         return "".join(part.digit for part in self.mechanism)
@@ -249,6 +298,35 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One tag (标签) or party branch (党支部), with the articles that carry it."""
+
+    taxonomy: str
+    """``tags`` or ``branch``: the front-matter field it comes from."""
+    name: str
+    """The term as written, e.g. 队伍建设."""
+    slug: str
+    """Its URL segment, in pinyin."""
+    articles: tuple[Article, ...]
+    """Newest first."""
+
+    @property
+    def url(self) -> str:
+        """The term's page."""
+        return term_url(self.taxonomy, self.name)
+
+
+def taxonomy_url(taxonomy: str) -> str:
+    """The index page of a taxonomy, listing every term."""
+    return f"{TAXONOMY_FOLDERS[taxonomy]}/index.html"
+
+
+def term_url(taxonomy: str, name: str) -> str:
+    """The page of one term, from its name alone (so an article page needs nothing else)."""
+    return f"{TAXONOMY_FOLDERS[taxonomy]}/{slugify(name)}/index.html"
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything that gets rendered."""
 
@@ -256,7 +334,22 @@ class Site:
     """Site-wide settings."""
     columns: tuple[Column, ...]
     """Columns, newest year first, then by title."""
+    tags: tuple[Term, ...] = ()
+    """Every tag in use, by name."""
+    branches: tuple[Term, ...] = ()
+    """Every party branch in use, by name."""
     drafts_left_out: int = 0
     """Articles not published because they are drafts."""
     future_left_out: int = 0
     """Articles not published yet because they are dated after the build's day."""
+    empty_columns: tuple[str, ...] = ()
+    """Column files of columns left out because they have no published article."""
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Years that have columns, newest first."""
+        return tuple(sorted({column.year for column in self.columns}, reverse=True))
+
+    def columns_of(self, year: int) -> tuple[Column, ...]:
+        """The columns of one year."""
+        return tuple(column for column in self.columns if column.year == year)

@@ -21,7 +21,8 @@ from pathlib import Path
 from zhuanlan.build import BuildCache, render_project
 from zhuanlan.errors import ContentError, Problem
 from zhuanlan.model import BuildOptions, Site
-from zhuanlan.render import OutputFile, RenderCache
+from zhuanlan.output import OutputFile
+from zhuanlan.render import RenderCache
 
 
 @dataclass(frozen=True)

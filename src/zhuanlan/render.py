@@ -20,25 +20,25 @@ import jinja2
 from markupsafe import Markup
 
 from zhuanlan.errors import ContentError, Problem
+from zhuanlan.feeds import FEED_URL, machine_readable_outputs
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.model import HOME_URL, NOT_FOUND_URL, STATIC_DIR, Column, Site, SiteConfig
+from zhuanlan.model import (
+    HOME_URL,
+    NOT_FOUND_URL,
+    STATIC_DIR,
+    Article,
+    Column,
+    Site,
+    SiteConfig,
+    list_page_url,
+    taxonomy_url,
+    term_url,
+    year_url,
+)
+from zhuanlan.output import OutputFile
 
 TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """One file of the built site: rendered bytes, a file to copy, or last build's file."""
-
-    path: str
-    """Relative to the site root, POSIX form."""
-    content: bytes | None = None
-    """The bytes to write, for rendered pages."""
-    source: Path | None = None
-    """The file to copy, for static files and assets."""
-    unchanged: bool = False
-    """Identical to the file at this path in the previous build (with a `RenderCache`)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     """
     dirs = template_dirs(root)
     environment = _environment(dirs)
-    nav = tuple(NavLink(column.title, column.url, column.slug) for column in site.columns)
+    nav = _navigation(site)
     current = {column.slug: column for column in site.columns}
     unchanged: set[str | None] = set()
     if cache is not None:
@@ -104,7 +104,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
             }
             unchanged.add(None)  # pages that depend on no column: the 404 page
             if cache.columns == current:
-                unchanged.add(HOME_URL)
+                unchanged.add(EVERYTHING)
         cache.theme, cache.config, cache.nav, cache.columns = theme, site.config, nav, current
         cache.rendered = 0
     problems: list[Problem] = []
@@ -127,21 +127,99 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
         if cache is not None:
             cache.theme = ()  # nothing rendered with these templates may be reused
         raise ContentError(problems)
+    outputs.extend(machine_readable_outputs(site))
     outputs.extend(_static_files(dirs))
     outputs.extend(_assets(site, root))
     return outputs
 
 
+EVERYTHING = HOME_URL
+"""Dependency of pages that list articles from every column (home, years, tags)."""
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where one page of a paginated list stands: 上一页, 下一页 and page numbers."""
+
+    number: int
+    """This page, from 1."""
+    total: int
+    """How many pages the list has (at least 1; never an empty last page)."""
+    first_url: str
+    """URL of page 1."""
+
+    def url(self, number: int) -> str:
+        """URL of another page of the same list."""
+        return list_page_url(self.first_url, number)
+
+    @property
+    def previous_url(self) -> str | None:
+        """上一页, if any."""
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        """下一页, if any."""
+        return self.url(self.number + 1) if self.number < self.total else None
+
+
+def _paginate(
+    items: tuple[Article, ...], size: int, first_url: str
+) -> Iterator[tuple[Pagination, tuple[Article, ...]]]:
+    total = max(1, -(-len(items) // size))
+    for number in range(1, total + 1):
+        chunk = items[(number - 1) * size : number * size]
+        yield Pagination(number, total, first_url), chunk
+
+
+def _navigation(site: Site) -> tuple[NavLink, ...]:
+    """The header: active columns, then the taxonomies in use."""
+    links = [
+        NavLink(column.title, column.url, column.slug)
+        for column in site.columns
+        if not column.is_archived
+    ]
+    if len(site.years) > 1 or any(column.is_archived for column in site.columns):
+        links.append(NavLink("历年专题", year_url(site.years[0]), "years"))
+    for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
+        if terms:
+            links.append(NavLink(TAXONOMY_TITLES[taxonomy], taxonomy_url(taxonomy), taxonomy))
+    return tuple(links)
+
+
+TAXONOMY_TITLES = {"tags": "标签", "branch": "党支部"}
+
+
 def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
     """(URL, template, what it depends on, context) for every page, in a stable order.
 
-    The context is all a template sees (besides config, nav and page_url): the home page
-    gets every column, a column's pages get that column.
+    The context is all a template sees (besides config, nav and page_url): pages that
+    list every column depend on everything; a column's pages get only that column.
     """
-    yield HOME_URL, "home.html", HOME_URL, {"current_slug": None, "columns": site.columns}
+    size = site.config.page_size
+    everything = {"columns": site.columns, "years": site.years}
+    yield HOME_URL, "home.html", EVERYTHING, {"current_slug": None, **everything}
+    for year in site.years:
+        yield (
+            year_url(year),
+            "year.html",
+            EVERYTHING,
+            {
+                "current_slug": "years",
+                **everything,
+                "year": year,
+                "year_columns": site.columns_of(year),
+            },
+        )
     for column in site.columns:
         base = {"current_slug": column.slug, "column": column}
-        yield column.url, "column.html", column.slug, base
+        for pagination, chunk in _paginate(column.articles, size, column.url):
+            yield (
+                pagination.url(pagination.number),
+                "column.html",
+                column.slug,
+                {**base, "pagination": pagination, "articles": chunk},
+            )
         for article in column.articles:
             previous, following = column.neighbours(article)
             context = {
@@ -152,6 +230,25 @@ def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
                 "next": following,
             }
             yield article.url, "article.html", column.slug, context
+    titles = {column.slug: column.title for column in site.columns}
+    for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
+        if not terms:
+            continue
+        common = {
+            "current_slug": taxonomy,
+            "taxonomy": taxonomy,
+            "taxonomy_title": TAXONOMY_TITLES[taxonomy],
+            "column_titles": titles,
+        }
+        yield taxonomy_url(taxonomy), "terms.html", EVERYTHING, {**common, "terms": terms}
+        for term in terms:
+            for pagination, chunk in _paginate(term.articles, size, term.url):
+                yield (
+                    pagination.url(pagination.number),
+                    "term.html",
+                    EVERYTHING,
+                    {**common, "term": term, "pagination": pagination, "articles": chunk},
+                )
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
 
 
@@ -181,6 +278,10 @@ def _environment(dirs: list[Path]) -> jinja2.Environment:
     environment.filters["html"] = Markup
     environment.globals["STYLESHEET"] = STYLESHEET
     environment.globals["inline_file"] = lambda name: _inline_file(dirs, name)
+    environment.globals["term_url"] = term_url
+    environment.globals["year_url"] = year_url
+    environment.globals["FEED_URL"] = FEED_URL
+    environment.globals["TAXONOMY_URLS"] = {name: taxonomy_url(name) for name in TAXONOMY_TITLES}
     return environment
 
 

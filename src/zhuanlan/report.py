@@ -42,3 +42,19 @@ def report_usage(error: UsageError) -> None:
     click.echo(error.message, err=True)
     if error.hint:
         click.echo(f"    提示：{error.hint}", err=True)
+
+
+def report_notes(site: Site) -> None:
+    """Warnings and notes about a successful build: left-out columns, skipped outputs."""
+    if site.empty_columns:
+        click.secho(
+            "警告：以下专栏没有已发布的文章，已从网站中略去：" + "、".join(site.empty_columns),
+            fg="yellow",
+            err=True,
+        )
+    if site.config.base_url is None:
+        click.echo(
+            "提示：site.yml 未设置 base_url，已跳过 Atom 订阅源、sitemap.xml 和 robots.txt"
+            "（它们需要完整网址）。",
+            err=True,
+        )

@@ -21,7 +21,7 @@ from zhuanlan.slugs import is_valid_slug
 
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "subtitle", "language", "base_url", "institution")
+SITE_FIELDS = ("title", "subtitle", "language", "base_url", "page_size", "institution")
 INSTITUTION_FIELDS = (
     "host",
     "operator",
@@ -80,6 +80,8 @@ _CHINESE_NAMES = {
     "机制": "mechanism",
     "语言": "language",
     "网址": "base_url",
+    "每页篇数": "page_size",
+    "分页": "page_size",
     "主办单位": "host",
     "承办单位": "operator",
     "地址": "address",
@@ -207,6 +209,13 @@ def _integer(value: Any) -> int:
     return value
 
 
+def _positive(value: Any) -> int:
+    number = _integer(value)
+    if number < 1:
+        raise _Invalid(f"应为正整数，实际是 {number}", "例如 page_size: 20")
+    return number
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"应为 true 或 false，实际是 {_describe(value)}", "例如 draft: true")
@@ -286,6 +295,7 @@ def check_site(data: YamlMapping, path: str, problems: Problems) -> SiteConfig:
         language=fields.get("language", _text) or "zh-CN",
         base_url=fields.get("base_url", _base_url),
         institution=institution,
+        page_size=fields.get("page_size", _positive) or 20,
     )
 
 

@@ -21,7 +21,7 @@ from zhuanlan.errors import UsageError
 from zhuanlan.model import BuildOptions
 from zhuanlan.preview import Outcome, Preview
 from zhuanlan.render import template_dirs
-from zhuanlan.report import describe_site, report_problems, report_usage
+from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
 from zhuanlan.server import LOOPBACK_NAMES, PreviewServer
 from zhuanlan.watch import Watcher, describe
 
@@ -93,6 +93,8 @@ def _bind(host: str, port: int, preview: Preview) -> PreviewServer:
 def _log(outcome: Outcome, what: str) -> None:
     stamp = time.strftime("%H:%M:%S")
     if outcome.site is not None:
+        if what == "首次构建":
+            report_notes(outcome.site)
         click.echo(
             f"[{stamp}] {what} → 构建完成：{describe_site(outcome.site)}，"
             f"渲染 {outcome.pages_rendered} 个页面，用时 {outcome.seconds:.2f} 秒"

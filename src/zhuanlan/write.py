@@ -20,7 +20,8 @@ from pathlib import Path, PurePosixPath
 
 from zhuanlan.errors import UsageError
 from zhuanlan.load import CONTENT_DIR
-from zhuanlan.render import TEMPLATES_DIR, OutputFile
+from zhuanlan.output import OutputFile
+from zhuanlan.render import TEMPLATES_DIR
 
 MARKER = ".zhuanlan-site"
 """File in every folder zhuanlan builds; only such a folder is ever replaced."""
