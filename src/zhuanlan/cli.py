@@ -136,12 +136,15 @@ def main() -> None:
     metavar="目录",
     help="输出目录，默认是项目下的 site/。",
 )
-def build_command(project: Path, output: Path | None) -> None:
+@click.option("--drafts", is_flag=True, help="同时发布草稿（draft: true）。")
+@click.option("--future", is_flag=True, help="同时发布发布日期在今天之后的文章。")
+def build_command(project: Path, output: Path | None, drafts: bool, future: bool) -> None:
     """构建网站：读取 content/，生成 site/。"""
     started = time.perf_counter()
     destination = output if output is not None else project / "site"
+    options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
     try:
-        result = build(project, destination)
+        result = build(project, destination, options)
     except ContentError as error:
         report_problems(error.problems, build_failed=True)
         sys.exit(error.exit_code)
