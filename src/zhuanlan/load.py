@@ -75,6 +75,8 @@ def load_project(root: Path, problems: Problems) -> ProjectSources:
     for entry in sorted(content.iterdir(), key=lambda path: path.name):
         if is_ignored(entry.name):
             continue
+        if _links_outside(entry, root, problems):
+            continue
         if entry.is_dir():
             columns.append(_load_column(root, entry, problems))
         elif entry.suffix == ".md":
@@ -94,15 +96,7 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
     assets: list[str] = []
     for path in _walk(folder):
         relative = path.relative_to(folder).as_posix()
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            # Publishing what a link points at could leak any file on the machine.
-            problems.add(
-                _relative(root, path),
-                None,
-                None,
-                f"符号链接指向项目之外的 {path.resolve()}，为安全起见不予发布",
-                "把需要发布的文件复制到 content/ 中，而不是链接过去",
-            )
+        if _links_outside(path, root, problems):
             continue
         if relative == COLUMN_FILE:
             column_file = read_text(root, path, problems)
@@ -121,6 +115,23 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
             f"新建 {_relative(root, folder)}/{COLUMN_FILE}，至少写明 title 和 year",
         )
     return ColumnSources(folder.name, column_file, tuple(articles), tuple(assets))
+
+
+def _links_outside(path: Path, root: Path, problems: Problems) -> bool:
+    """A symbolic link leading outside the project is refused (and reported).
+
+    Publishing what such a link points at could leak any file on the machine.
+    """
+    if not path.is_symlink() or path.resolve().is_relative_to(root):
+        return False
+    problems.add(
+        _relative(root, path),
+        None,
+        None,
+        f"符号链接指向项目之外的 {path.resolve()}，为安全起见不予发布",
+        "把需要发布的文件复制到 content/ 中，而不是链接过去",
+    )
+    return True
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -183,7 +183,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         if path == EVENTS_PATH:
-            self._stream_events()
+            self._stream_events(send_body)
             return
         if path == SCRIPT_PATH:
             self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", reload_script(), send_body)
@@ -231,26 +231,28 @@ class PreviewHandler(BaseHTTPRequestHandler):
         )
         page = (
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            "<title>构建失败</title></head><body><main><h1>构建失败</h1>"
+            '<link rel="icon" href="data:,"><title>构建失败</title></head><body><main><h1>构建失败</h1>'
             f"<p>共 {len(snapshot.problems)} 个问题，修改并保存后页面会自动刷新。</p>"
             f"<ol>{items}</ol></main></body></html>"
         )
         body = inject_reload_script(page.encode("utf-8"), snapshot.generation)
         self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/html; charset=utf-8", body, send_body)
 
-    def _stream_events(self) -> None:
+    def _stream_events(self, send_body: bool) -> None:
         """Server-sent events: the preview's state now, then every change."""
         origin = self.headers.get("Origin")
         if origin is not None and not host_allowed(
             urlsplit(origin).netloc, self.server.allowed_hosts, self.server.any_address
         ):
-            self._send_text(HTTPStatus.FORBIDDEN, "403 禁止访问：Origin 不是本机", True)
+            self._send_text(HTTPStatus.FORBIDDEN, "403 禁止访问：Origin 不是本机", send_body)
             return
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
+        if not send_body:
+            return
         preview = self.server.preview
         seen: Snapshot | None = None
         try:
