@@ -87,7 +87,7 @@ def _report_click_usage(error: click.UsageError) -> None:
 
 def _translate_usage(error: click.UsageError) -> str:
     if isinstance(error, click.NoSuchOption):
-        guess = f"（是不是想用 {'、'.join(error.possibilities)}？）" if error.possibilities else ""
+        guess = f"（是不是想用 {error.possibilities[0]}？）" if error.possibilities else ""
         return f"没有这个选项：{error.option_name}{guess}"
     if isinstance(error, click.MissingParameter):
         return f"缺少参数：{error.param.opts[0] if error.param else ''}".rstrip("：")
