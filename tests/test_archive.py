@@ -180,7 +180,7 @@ def test_feeds_sitemap_and_robots_with_base_url(tmp_path: Path) -> None:
     robots = (built.site / "robots.txt").read_text(encoding="utf-8")
     assert f"Sitemap: {base}sitemap.xml" in robots
     head = built.page("index.html").find("link", type="application/atom+xml")
-    assert head["href"] == base + "feed.xml"
+    assert head["href"] == "feed.xml"  # relative, like every link in the pages
 
 
 def test_without_base_url_feeds_are_skipped_and_the_build_says_why(tmp_path: Path) -> None:
