@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zhuanlan.assemble import assemble_site
-from zhuanlan.errors import Problems, UsageError
+from zhuanlan.errors import ContentError, Problem, Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, load_project
 from zhuanlan.model import BuildOptions, Site
 from zhuanlan.output import OutputFile
+from zhuanlan.parallel import map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import RenderCache, render_site
-from zhuanlan.write import prepare_output_dir, write_site
+from zhuanlan.render import RenderCache, Renderer, render_site
+from zhuanlan.write import prepare_output_dir, staging_folder, write_files
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,19 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     root = check_project(root)
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
-    site, outputs = render_project(root, options or default_options())
-    # Write into a staging folder and swap it in: the old site survives any failure.
-    write_site(outputs, output)
-    return BuildResult(site, len(outputs))
+    site = model_project(root, options or default_options())
+    renderer = Renderer(site, root)
+    # Write into a staging folder that replaces the old site only if everything succeeds.
+    with staging_folder(output) as folder:
+        # Render and write the pages on every core, each page straight to its file, so
+        # no process holds the whole site in memory.
+        pages = render_pages_into(folder, renderer)
+        files = write_files(folder, renderer.other_files())
+    return BuildResult(site, pages + files)
 
 
-def render_project(
-    root: Path, options: BuildOptions, cache: BuildCache | None = None
-) -> tuple[Site, list[OutputFile]]:
-    """Everything but the writing: the site model and every output file, in memory."""
+def model_project(root: Path, options: BuildOptions, cache: BuildCache | None = None) -> Site:
+    """Read, parse and assemble: the site model, or `ContentError` with every problem."""
     problems = Problems()
     # Read everything first, so an unreadable file is reported with all other problems.
     sources = load_project(root, problems)
@@ -76,6 +80,46 @@ def render_project(
     # Relate files to each other: sections, slugs, reading order, URL collisions.
     site = assemble_site(parsed, options, problems)
     problems.raise_if_any()
-    # Render every page in memory; a template error stops the build before any write.
-    outputs = render_site(site, root, cache.rendered if cache else None)
-    return site, outputs
+    return site
+
+
+def render_project(
+    root: Path, options: BuildOptions, cache: BuildCache | None = None
+) -> tuple[Site, list[OutputFile]]:
+    """The site model and every output file, in memory (the preview's way)."""
+    site = model_project(root, options, cache)
+    return site, render_site(site, root, cache.rendered if cache else None)
+
+
+# What forked workers render: set just before the workers start, inherited by them.
+_job: tuple[Renderer, Path] | None = None
+
+
+def render_pages_into(folder: Path, renderer: Renderer) -> int:
+    """Render every page into `folder`; raise `ContentError` for template errors."""
+    global _job
+    _job = (renderer, folder)
+    count = len(renderer.pages)
+    step = max(1, min(200, count // (usable_cores() * 4) or 1))
+    ranges = [(start, min(start + step, count)) for start in range(0, count, step)]
+    try:
+        results = map_parallel(_render_range, ranges)
+    finally:
+        _job = None
+    problems = [problem for found in results for problem in found]
+    if problems:
+        raise ContentError(problems)
+    return count
+
+
+def _render_range(pages: tuple[int, int]) -> list[Problem]:
+    """Render pages ``start..stop`` and write each at once (runs in a worker)."""
+    assert _job is not None
+    renderer, folder = _job
+    problems: list[Problem] = []
+    for index in range(*pages):
+        try:
+            write_files(folder, [renderer.render(index)])
+        except ContentError as error:
+            problems.extend(error)
+    return problems

@@ -190,14 +190,14 @@ class _ChineseTreeprocessor(Treeprocessor):
         if element.tag in _SKIP_JOIN:
             return
         children = list(element)
-        # A break can fall between text and an inline element (中文\n**加粗**), so each
-        # piece of text is joined together with its neighbouring characters.
-        if element.text:
+        # A break can fall between text and an inline element (中文\n**加粗**), so a
+        # piece of text with a break is joined together with its neighbouring characters.
+        if element.text and "\n" in element.text:
             after = _first_char(children[0]) if children else ""
             element.text = _join_between("", element.text, after)
         for index, child in enumerate(children):
             self._join_lines(child)
-            if child.tail:
+            if child.tail and "\n" in child.tail:
                 after = _first_char(children[index + 1]) if index + 1 < len(children) else ""
                 child.tail = _join_between(_last_char(child), child.tail, after)
 

@@ -24,6 +24,7 @@ from zhuanlan.frontmatter import (
 from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
 from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
 from zhuanlan.model import SiteConfig
+from zhuanlan.parallel import map_parallel
 from zhuanlan.schema import (
     ArticleFrontMatter,
     ColumnFrontMatter,
@@ -110,6 +111,13 @@ class ParseCache:
         result: T = entry[0]
         return result
 
+    def __contains__(self, key: tuple[str, ...]) -> bool:
+        return key in self._results
+
+    def store(self, key: tuple[str, ...], result: Any, problems: tuple[Problem, ...]) -> None:
+        """Keep a result computed elsewhere (in a worker process)."""
+        self._results[key] = (result, problems)
+
     def start_build(self) -> None:
         """Drop what the previous build did not use (deleted or edited files)."""
         if self._used:
@@ -118,21 +126,33 @@ class ParseCache:
         self.hits = 0
 
 
-def _cached(
-    cache: ParseCache | None,
-    key: tuple[str, ...],
-    problems: Problems,
-    parse: Callable[[Problems], T],
-) -> T:
-    return parse(problems) if cache is None else cache.parse(key, problems, parse)
+def _article_key(source: SourceFile) -> tuple[str, ...]:
+    return ("article", source.path, source.text)
+
+
+def _parse_alone(source: SourceFile) -> tuple[ParsedArticle | None, tuple[Problem, ...]]:
+    """Parse one article with problems of its own (what a worker process does)."""
+    problems = Problems()
+    return parse_article(source, problems), tuple(problems)
 
 
 def parse_project(
     sources: ProjectSources, problems: Problems, cache: ParseCache | None = None
 ) -> ParsedProject:
-    """Parse site settings, column files and articles; record every problem."""
-    if cache is not None:
-        cache.start_build()
+    """Parse site settings, column files and articles; record every problem.
+
+    Articles not in the cache are parsed first, all together, over every core.
+    """
+    cache = cache if cache is not None else ParseCache()
+    cache.start_build()
+    missing = [
+        source
+        for column in sources.columns
+        for source in column.articles
+        if _article_key(source) not in cache
+    ]
+    for source, (result, found) in zip(missing, map_parallel(_parse_alone, missing), strict=True):
+        cache.store(_article_key(source), result, found)
     config = _parse_site(sources.site_file, problems)
     columns = []
     for column in sources.columns:
@@ -165,26 +185,18 @@ def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:
 
 
 def _parse_column(
-    sources: ColumnSources, problems: Problems, cache: ParseCache | None
+    sources: ColumnSources, problems: Problems, cache: ParseCache
 ) -> ParsedColumn | None:
     articles = tuple(
         article
         for source in sources.articles
-        if (
-            article := _cached(
-                cache,
-                ("article", source.path, source.text),
-                problems,
-                partial(parse_article, source),
-            )
-        )
+        if (article := cache.parse(_article_key(source), problems, partial(parse_article, source)))
         is not None
     )
     if sources.column_file is None:
         return None
     source = sources.column_file
-    column_file = _cached(
-        cache,
+    column_file = cache.parse(
         ("column", source.path, source.text, sources.folder),
         problems,
         partial(_parse_column_file, source, sources.folder),

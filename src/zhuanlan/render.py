@@ -13,6 +13,7 @@ import posixpath
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,51 +86,80 @@ def template_dirs(root: Path) -> list[Path]:
     return unique
 
 
+class Renderer:
+    """Renders the pages of one site with one set of templates, page by page.
+
+    Pages are numbered so that a build can hand ranges of them to worker processes.
+    """
+
+    def __init__(self, site: Site, root: Path) -> None:
+        self.site = site
+        self.root = root
+        self.dirs = template_dirs(root)
+        self.environment = _environment(self.dirs)
+        self.nav = _navigation(site)
+        self.pages = list(_pages(site))
+        """(URL, template, what it depends on, context) of every page."""
+
+    def render(self, index: int) -> OutputFile:
+        """Render page number `index`; raise `ContentError` for a template error."""
+        url, template, _, context = self.pages[index]
+        try:
+            html = self.environment.get_template(template).render(
+                config=self.site.config, nav=self.nav, page_url=url, **context
+            )
+        except jinja2.TemplateError as error:
+            raise ContentError([_template_problem(error, self.dirs, self.root)]) from None
+        return OutputFile(url, html.encode("utf-8"))
+
+    def other_files(self) -> list[OutputFile]:
+        """Feeds, sitemap, the theme's static files and the columns' assets."""
+        return [
+            *machine_readable_outputs(self.site),
+            *_static_files(self.dirs),
+            *_assets(self.site, self.root),
+        ]
+
+
 def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> list[OutputFile]:
     """Render every page and list every file to copy; raise `ContentError` on template errors.
 
     With a `cache`, pages whose inputs did not change since the last call are listed as
     unchanged instead of being rendered again.
     """
-    dirs = template_dirs(root)
-    environment = _environment(dirs)
-    nav = _navigation(site)
+    renderer = Renderer(site, root)
     current = {column.slug: column for column in site.columns}
     unchanged: set[str | None] = set()
     if cache is not None:
-        theme = _fingerprint(dirs)
-        if (cache.theme, cache.config, cache.nav) == (theme, site.config, nav):
+        theme = _fingerprint(renderer.dirs)
+        if (cache.theme, cache.config, cache.nav) == (theme, site.config, renderer.nav):
             unchanged = {
                 slug for slug, column in current.items() if cache.columns.get(slug) == column
             }
             unchanged.add(None)  # pages that depend on no column: the 404 page
             if cache.columns == current:
                 unchanged.add(EVERYTHING)
-        cache.theme, cache.config, cache.nav, cache.columns = theme, site.config, nav, current
+        cache.theme, cache.config, cache.nav = theme, site.config, renderer.nav
+        cache.columns = current
         cache.rendered = 0
     problems: list[Problem] = []
     outputs: list[OutputFile] = []
-    for url, template, depends_on, context in _pages(site):
+    for index, (url, _, depends_on, _) in enumerate(renderer.pages):
         if depends_on in unchanged:
             outputs.append(OutputFile(url, unchanged=True))
             continue
         try:
-            html = environment.get_template(template).render(
-                config=site.config, nav=nav, page_url=url, **context
-            )
-        except jinja2.TemplateError as error:
-            problems.append(_template_problem(error, dirs, root))
+            outputs.append(renderer.render(index))
+        except ContentError as error:
+            problems.extend(error)
             continue
-        outputs.append(OutputFile(url, html.encode("utf-8")))
         if cache is not None:
             cache.rendered += 1
     if problems:
         if cache is not None:
             cache.theme = ()  # nothing rendered with these templates may be reused
         raise ContentError(problems)
-    outputs.extend(machine_readable_outputs(site))
-    outputs.extend(_static_files(dirs))
-    outputs.extend(_assets(site, root))
+    outputs.extend(renderer.other_files())
     return outputs
 
 
@@ -296,8 +326,24 @@ def _relative_url(context: jinja2.runtime.Context, target: str) -> str:
     base_url = context["config"].base_url
     if page_url == NOT_FOUND_URL and base_url:
         return str(base_url) + target
-    start = posixpath.dirname(page_url) or "."
-    return posixpath.relpath(target, start)
+    return relative_url(posixpath.dirname(page_url), target)
+
+
+@lru_cache(maxsize=65536)
+def relative_url(folder: str, target: str) -> str:
+    """`target` (relative to the site root) as seen from `folder` (``""`` is the root).
+
+    The same as ``posixpath.relpath`` for these clean paths, several times faster: a
+    site renders tens of links per page.
+    """
+    if not folder:
+        return target
+    here = folder.split("/")
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def _inline_file(dirs: list[Path], name: str) -> Markup:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -23,6 +24,7 @@ def is_valid_slug(text: str) -> bool:
     return bool(SLUG_RE.match(text))
 
 
+@lru_cache(maxsize=16384)
 def slugify(text: str) -> str:
     """Turn any title or file name into a slug; empty when nothing usable remains.
 

@@ -15,7 +15,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from zhuanlan.errors import UsageError
@@ -70,24 +71,46 @@ def prepare_output_dir(output: Path, root: Path) -> None:
 
 def write_site(outputs: Iterable[OutputFile], output: Path) -> None:
     """Write every file into a staging folder, then swap it in place of `output`."""
+    with staging_folder(output) as folder:
+        write_files(folder, outputs)
+
+
+@contextmanager
+def staging_folder(output: Path) -> Iterator[Path]:
+    """A fresh folder beside `output`, swapped in for it when the block succeeds.
+
+    If the block raises (or the process is killed), `output` is left exactly as it was
+    and the staging folder is removed (now, or by the next build).
+    """
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output)
     staging = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=parent))
     try:
         (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
-        for item in outputs:
-            destination = staging / _safe_relative(item.path)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            if item.content is not None:
-                destination.write_bytes(item.content)
-            elif item.source is not None:
-                shutil.copyfile(item.source, destination)
+        yield staging
         staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it.
         _swap_in(staging, output)
     except BaseException:
         _remove_tree(staging)
         raise
+
+
+def write_files(folder: Path, outputs: Iterable[OutputFile]) -> int:
+    """Write rendered pages and copy files into `folder`; how many were written."""
+    count = 0
+    made: set[Path] = set()
+    for item in outputs:
+        destination = folder / _safe_relative(item.path)
+        if destination.parent not in made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            made.add(destination.parent)
+        if item.content is not None:
+            destination.write_bytes(item.content)
+        elif item.source is not None:
+            shutil.copyfile(item.source, destination)
+        count += 1
+    return count
 
 
 def _safe_relative(path: str) -> Path:

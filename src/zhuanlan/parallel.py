@@ -1,0 +1,45 @@
+"""Spreading independent work over the machine's cores.
+
+Parsing Markdown dominates a build and every file is parsed on its own, so the work is
+mapped over worker processes (threads would not help: the work is pure Python). Workers
+are forked, so they start instantly with everything already imported. Small batches,
+single-core machines and processes that run other threads (the preview server: forking
+a threaded process is unsafe) do the work in-process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MINIMUM_BATCH = 48
+"""Below this many items, starting workers costs more than it saves."""
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def map_parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """`[function(item) for item in items]`, over several processes when it pays."""
+    workers = min(usable_cores(), max(1, len(items) // MINIMUM_BATCH))
+    if (
+        workers < 2
+        or threading.active_count() > 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(items) // (workers * 8))
+    with context.Pool(workers) as pool:
+        return pool.map(function, items, chunksize=chunk)
