@@ -7,17 +7,19 @@ of them at once; nothing is written unless every stage succeeded.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zhuanlan.assemble import assemble_site
+from zhuanlan.cache import BuildCacheStore, LastBuild, folder_state
 from zhuanlan.errors import ContentError, Problem, Problems, UsageError
-from zhuanlan.load import CONTENT_DIR, load_project
-from zhuanlan.model import BuildOptions, Site
+from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
+from zhuanlan.model import BuildOptions, Site, SiteSummary
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import RenderCache, Renderer, render_site
+from zhuanlan.render import RenderCache, Renderer, render_site, theme_fingerprint
 from zhuanlan.write import prepare_output_dir, staging_folder, write_files
 
 
@@ -25,10 +27,14 @@ from zhuanlan.write import prepare_output_dir, staging_folder, write_files
 class BuildResult:
     """What a successful build produced."""
 
-    site: Site
-    """The site model that was rendered."""
+    summary: SiteSummary
+    """Columns and articles published, and what was left out."""
     files: int
-    """How many files were written."""
+    """How many files the output holds."""
+    up_to_date: bool = False
+    """Nothing had changed since the last build: the output was left as it was."""
+    cache_note: str | None = None
+    """Why the build cache was ignored, if it was."""
 
 
 @dataclass
@@ -57,9 +63,21 @@ def check_project(root: Path) -> Path:
 def build(root: Path, output: Path, options: BuildOptions | None = None) -> BuildResult:
     """Build the project at `root` into `output`; raise `ContentError` or `UsageError`."""
     root = check_project(root)
+    options = options or default_options()
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
-    site = model_project(root, options or default_options())
+    store = BuildCacheStore(root)
+    problems = Problems()
+    # Read everything first, so an unreadable file is reported with all other problems.
+    sources = load_project(root, problems)
+    # Nothing changed since the last build, and its output is untouched: done.
+    inputs = input_fingerprint(root, sources, options, store.engine)
+    last = store.load_last_build()
+    if not problems and last and _still_current(last, inputs, output):
+        return BuildResult(last.summary, last.files, up_to_date=True)
+    parse_cache = store.load_parsed()
+    site = model_sources(sources, options, problems, parse_cache)
+    store.save_parsed(parse_cache)
     renderer = Renderer(site, root)
     # Write into a staging folder that replaces the old site only if everything succeeds.
     with staging_folder(output) as folder:
@@ -67,16 +85,57 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # no process holds the whole site in memory.
         pages = render_pages_into(folder, renderer)
         files = write_files(folder, renderer.other_files())
-    return BuildResult(site, pages + files)
+    summary = SiteSummary.of(site)
+    state = LastBuild(inputs, str(output.resolve()), folder_state(output), summary, pages + files)
+    store.save_last_build(state)
+    return BuildResult(summary, pages + files, cache_note=store.problem)
+
+
+def _still_current(last: LastBuild, inputs: str, output: Path) -> bool:
+    return (
+        last.inputs == inputs
+        and last.output == str(output.resolve())
+        and last.output_state == folder_state(output)
+    )
+
+
+def input_fingerprint(
+    root: Path, sources: ProjectSources, options: BuildOptions, engine: str
+) -> str:
+    """A hash of everything a build reads: texts, assets, templates, options, engine."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{engine}\0{options!r}\n".encode())
+    files = [sources.site_file] if sources.site_file else []
+    for column in sources.columns:
+        files += [column.column_file] if column.column_file else []
+        files += column.articles
+        for asset in column.assets:
+            status = (root / CONTENT_DIR / column.folder / asset).stat()
+            digest.update(
+                f"{column.folder}/{asset}\0{status.st_size}\0{status.st_mtime_ns}\n".encode()
+            )
+    for source in files:
+        digest.update(f"{source.path}\0{source.digest}\n".encode())
+    digest.update(repr(theme_fingerprint(root)).encode())
+    return digest.hexdigest()
 
 
 def model_project(root: Path, options: BuildOptions, cache: BuildCache | None = None) -> Site:
     """Read, parse and assemble: the site model, or `ContentError` with every problem."""
     problems = Problems()
-    # Read everything first, so an unreadable file is reported with all other problems.
     sources = load_project(root, problems)
+    return model_sources(sources, options, problems, cache.parsed if cache else None)
+
+
+def model_sources(
+    sources: ProjectSources,
+    options: BuildOptions,
+    problems: Problems,
+    parse_cache: ParseCache | None = None,
+) -> Site:
+    """Parse and assemble what was read; raise `ContentError` with every problem."""
     # Parse each file on its own: front matter against the schema, Markdown to HTML.
-    parsed = parse_project(sources, problems, cache.parsed if cache else None)
+    parsed = parse_project(sources, problems, parse_cache)
     # Relate files to each other: sections, slugs, reading order, URL collisions.
     site = assemble_site(parsed, options, problems)
     problems.raise_if_any()

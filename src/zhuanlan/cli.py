@@ -152,9 +152,18 @@ def build_command(project: Path, output: Path | None, drafts: bool, future: bool
         report_usage(error)
         sys.exit(error.exit_code)
     elapsed = time.perf_counter() - started
-    report_notes(result.site)
+    if result.cache_note:
+        click.echo(f"提示：{result.cache_note}", err=True)
+    report_notes(result.summary)
+    if result.up_to_date:
+        click.echo(
+            f"已是最新：{describe_site(result.summary)}，内容与模板自上次构建后没有变化，"
+            f"{destination} 未改动（{elapsed:.2f} 秒）"
+        )
+        return
     click.echo(
-        f"构建完成：{describe_site(result.site)}，{result.files} 个文件，写入 {destination}（{elapsed:.2f} 秒）"
+        f"构建完成：{describe_site(result.summary)}，{result.files} 个文件，"
+        f"写入 {destination}（{elapsed:.2f} 秒）"
     )
 
 

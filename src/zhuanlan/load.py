@@ -12,9 +12,11 @@ command that converts it. Layout:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from zhuanlan.errors import Problems
@@ -38,6 +40,11 @@ class SourceFile:
     """Relative to the project root, POSIX form."""
     text: str
     """Contents with line endings normalised to LF and any BOM removed."""
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the text: what caches key on."""
+        return hashlib.blake2b(self.text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

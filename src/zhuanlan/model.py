@@ -353,3 +353,27 @@ class Site:
     def columns_of(self, year: int) -> tuple[Column, ...]:
         """The columns of one year."""
         return tuple(column for column in self.columns if column.year == year)
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """The few numbers a build reports about a site (kept by the cache between runs)."""
+
+    columns: int
+    articles: int
+    drafts_left_out: int
+    future_left_out: int
+    empty_columns: tuple[str, ...]
+    has_base_url: bool
+
+    @classmethod
+    def of(cls, site: Site) -> SiteSummary:
+        """Summarise a site."""
+        return cls(
+            columns=len(site.columns),
+            articles=sum(len(column.articles) for column in site.columns),
+            drafts_left_out=site.drafts_left_out,
+            future_left_out=site.future_left_out,
+            empty_columns=site.empty_columns,
+            has_base_url=site.config.base_url is not None,
+        )

@@ -86,9 +86,10 @@ class ParsedProject:
 class ParseCache:
     """Parsed files kept between builds of one process (the preview server).
 
-    A file is parsed again only when its text changes: the key holds the exact text, and
-    everything a file's parse depends on besides its text is in the key too. The
-    problems a file had are kept with it, so a cached file reports them again.
+    A file is parsed again only when its text changes: the key holds a hash of the text,
+    and everything a file's parse depends on besides its text is in the key too. The
+    problems a file had are kept with it, so a cached file reports them again. Between
+    runs of ``zhuanlan build`` it is kept on disk (see `cache.py`).
     """
 
     def __init__(self) -> None:
@@ -96,6 +97,8 @@ class ParseCache:
         self._used: set[tuple[str, ...]] = set()
         self.hits = 0
         """Files taken from the cache in the last build."""
+        self.changed = False
+        """Whether the last build added or dropped entries (worth saving again)."""
 
     def parse(self, key: tuple[str, ...], problems: Problems, parse: Callable[[Problems], T]) -> T:
         """The result of `parse` for this key, computed once; its problems recorded again."""
@@ -104,6 +107,7 @@ class ParseCache:
             found = Problems()
             entry = (parse(found), tuple(found))
             self._results[key] = entry
+            self.changed = True
         else:
             self.hits += 1
         self._used.add(key)
@@ -117,6 +121,7 @@ class ParseCache:
     def store(self, key: tuple[str, ...], result: Any, problems: tuple[Problem, ...]) -> None:
         """Keep a result computed elsewhere (in a worker process)."""
         self._results[key] = (result, problems)
+        self.changed = True
 
     def start_build(self) -> None:
         """Drop what the previous build did not use (deleted or edited files)."""
@@ -124,10 +129,30 @@ class ParseCache:
             self._results = {key: self._results[key] for key in self._used}
         self._used = set()
         self.hits = 0
+        self.changed = False
+
+    def finish_build(self) -> None:
+        """Forget entries this build did not use, so the cache does not grow forever."""
+        if len(self._used) != len(self._results):
+            self._results = {key: self._results[key] for key in self._used}
+            self.changed = True
+
+    def entries(self) -> dict[tuple[str, ...], tuple[Any, tuple[Problem, ...]]]:
+        """Everything kept, for saving."""
+        return self._results
+
+    @classmethod
+    def from_entries(
+        cls, entries: dict[tuple[str, ...], tuple[Any, tuple[Problem, ...]]]
+    ) -> ParseCache:
+        """A cache holding saved entries."""
+        cache = cls()
+        cache._results = entries
+        return cache
 
 
 def _article_key(source: SourceFile) -> tuple[str, ...]:
-    return ("article", source.path, source.text)
+    return ("article", source.path, source.digest)
 
 
 def _parse_alone(source: SourceFile) -> tuple[ParsedArticle | None, tuple[Problem, ...]]:
@@ -159,6 +184,7 @@ def parse_project(
         parsed = _parse_column(column, problems, cache)
         if parsed is not None:
             columns.append(parsed)
+    cache.finish_build()
     return ParsedProject(config, tuple(columns))
 
 
@@ -197,7 +223,7 @@ def _parse_column(
         return None
     source = sources.column_file
     column_file = cache.parse(
-        ("column", source.path, source.text, sources.folder),
+        ("column", source.path, source.digest, sources.folder),
         problems,
         partial(_parse_column_file, source, sources.folder),
     )

@@ -282,6 +282,11 @@ def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
 
 
+def theme_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every template and static file a project's build uses, with its time and size."""
+    return _fingerprint(template_dirs(root))
+
+
 def _fingerprint(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
     """Every template and static file with its modification time and size."""
     entries = []

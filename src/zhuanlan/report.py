@@ -7,13 +7,12 @@ from collections.abc import Sequence
 import click
 
 from zhuanlan.errors import Problem, UsageError
-from zhuanlan.model import Site
+from zhuanlan.model import SiteSummary
 
 
-def describe_site(site: Site) -> str:
+def describe_site(site: SiteSummary) -> str:
     """``1 个专栏，6 篇文章`` and what was left out, for one-line summaries."""
-    articles = sum(len(column.articles) for column in site.columns)
-    text = f"{len(site.columns)} 个专栏，{articles} 篇文章"
+    text = f"{site.columns} 个专栏，{site.articles} 篇文章"
     if site.drafts_left_out and site.future_left_out:
         text += (
             f"（{site.drafts_left_out} 篇草稿、{site.future_left_out} 篇未到发布日期的文章未发布）"
@@ -44,7 +43,7 @@ def report_usage(error: UsageError) -> None:
         click.echo(f"    提示：{error.hint}", err=True)
 
 
-def report_notes(site: Site) -> None:
+def report_notes(site: SiteSummary) -> None:
     """Warnings and notes about a successful build: left-out columns, skipped outputs."""
     if site.empty_columns:
         click.secho(
@@ -52,7 +51,7 @@ def report_notes(site: Site) -> None:
             fg="yellow",
             err=True,
         )
-    if site.config.base_url is None:
+    if not site.has_base_url:
         click.echo(
             "提示：site.yml 未设置 base_url，已跳过 Atom 订阅源、sitemap.xml 和 robots.txt"
             "（它们需要完整网址）。",

@@ -18,7 +18,7 @@ from types import FrameType
 import click
 
 from zhuanlan.errors import UsageError
-from zhuanlan.model import BuildOptions
+from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.preview import Outcome, Preview
 from zhuanlan.render import template_dirs
 from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
@@ -93,10 +93,11 @@ def _bind(host: str, port: int, preview: Preview) -> PreviewServer:
 def _log(outcome: Outcome, what: str) -> None:
     stamp = time.strftime("%H:%M:%S")
     if outcome.site is not None:
+        summary = SiteSummary.of(outcome.site)
         if what == "首次构建":
-            report_notes(outcome.site)
+            report_notes(summary)
         click.echo(
-            f"[{stamp}] {what} → 构建完成：{describe_site(outcome.site)}，"
+            f"[{stamp}] {what} → 构建完成：{describe_site(summary)}，"
             f"渲染 {outcome.pages_rendered} 个页面，用时 {outcome.seconds:.2f} 秒"
         )
         return

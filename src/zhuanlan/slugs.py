@@ -11,8 +11,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 """What a finished slug looks like; also what an explicit ``slug`` must match."""
 
@@ -32,7 +30,14 @@ def slugify(text: str) -> str:
     becomes its toneless pinyin syllable, every other run of characters a hyphen.
     """
     folded = unicodedata.normalize("NFKC", text).lower()
-    syllables = lazy_pinyin(folded, style=Style.NORMAL, errors="default")
+    if folded.isascii():
+        syllables = [folded]
+    else:
+        # Imported on first use: its dictionaries take a fifth of a second to load, and
+        # a build whose names are all ASCII (or a no-op build) never needs them.
+        from pypinyin import Style, lazy_pinyin
+
+        syllables = lazy_pinyin(folded, style=Style.NORMAL, errors="default")
     parts = (_NON_SLUG_RUN.sub("-", part).strip("-") for part in syllables)
     return "-".join(part for part in parts if part)
 

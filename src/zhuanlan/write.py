@@ -34,7 +34,8 @@ _RETIRED = ".zhuanlan-old-"
 def prepare_output_dir(output: Path, root: Path) -> None:
     """Refuse an output folder that a build must never replace (raises `UsageError`).
 
-    Also puts back the previous site if a build was killed in the middle of its swap.
+    Also puts back the previous site if a build was killed in the middle of its swap,
+    and removes what killed builds left beside it.
     """
     if output.is_symlink():
         raise UsageError(f"输出目录 {output} 是符号链接，拒绝写入", "请指定一个普通目录")
@@ -60,6 +61,8 @@ def prepare_output_dir(output: Path, root: Path) -> None:
                 "请把输出目录放在 content/ 和 templates/ 之外",
             )
     _recover_interrupted_swap(output)
+    if output.parent.is_dir():
+        _remove_leftovers(output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"输出路径 {output} 已存在且不是目录", "请删除该文件或换一个输出目录")
     if output.is_dir() and any(output.iterdir()) and not (output / MARKER).is_file():

@@ -1,0 +1,140 @@
+"""The build cache on disk, ``.zhuanlan-cache/`` at the project root.
+
+Two things are kept between runs of ``zhuanlan build``:
+- every file's parse (front matter checked, Markdown rendered), keyed by a hash of the
+  file's text, so an unchanged file is never parsed again;
+- the fingerprint of the last successful build: a hash of every input (texts, asset
+  and template files, options, zhuanlan's and its libraries' versions) and of the output
+  folder it wrote. When nothing changed and the output is untouched, the build is done.
+The cache is an optimisation only: anything wrong with it (a newer or older format, a
+truncated file, a different engine version) makes the build ignore it and start over,
+never trust it. It lives outside ``site/``, so deleting ``site/`` keeps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import platform
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from zhuanlan import __version__
+from zhuanlan.model import SiteSummary
+from zhuanlan.parse import ParseCache
+
+CACHE_DIR = ".zhuanlan-cache"
+FORMAT = 1
+"""Bumped whenever what is pickled changes shape."""
+_PARSED = "parsed.pickle"
+_LAST_BUILD = "last-build.pickle"
+
+
+def engine_version() -> str:
+    """Everything besides the input that decides the output: zhuanlan and its parsers."""
+    versions = [f"zhuanlan {__version__}", f"format {FORMAT}", platform.python_version()]
+    for package in ("markdown", "nh3", "pypinyin", "jinja2", "pyyaml"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} ?")
+    return "; ".join(versions)
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What the previous successful build read and wrote."""
+
+    inputs: str
+    """Hash of every input of the build."""
+    output: str
+    """The output folder, absolute."""
+    output_state: str
+    """Hash of the output folder's files as that build left them."""
+    summary: SiteSummary
+    """The site's summary, to report again without building."""
+    files: int
+    """How many files the output holds."""
+
+
+class BuildCacheStore:
+    """Loads and saves the cache of one project; tolerant of any damage."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / CACHE_DIR
+        self.engine = engine_version()
+        self.problem: str | None = None
+        """Why a cache file was ignored, if one was (for a note to the user)."""
+
+    def load_parsed(self) -> ParseCache:
+        """The parse cache, or an empty one if there is none or it cannot be trusted."""
+        entries = self._load(_PARSED)
+        if isinstance(entries, dict):
+            return ParseCache.from_entries(entries)
+        return ParseCache()
+
+    def save_parsed(self, cache: ParseCache) -> None:
+        """Keep the parse cache, if this build changed it."""
+        if cache.changed or not (self.folder / _PARSED).exists():
+            self._save(_PARSED, cache.entries())
+
+    def load_last_build(self) -> LastBuild | None:
+        """The previous build's fingerprint, if there is a trustworthy one."""
+        last = self._load(_LAST_BUILD)
+        return last if isinstance(last, LastBuild) else None
+
+    def save_last_build(self, last: LastBuild) -> None:
+        """Record a successful build."""
+        self._save(_LAST_BUILD, last)
+
+    def _load(self, name: str) -> Any:
+        path = self.folder / name
+        if not path.is_file():
+            return None
+        try:
+            with path.open("rb") as stream:
+                saved = pickle.load(stream)
+        except Exception:  # any damage at all means: do not trust it
+            self.problem = f"缓存文件 {CACHE_DIR}/{name} 已损坏，已忽略并重新生成"
+            return None
+        if not (isinstance(saved, tuple) and len(saved) == 2 and saved[0] == self.engine):
+            self.problem = f"缓存 {CACHE_DIR}/{name} 来自其他版本，已忽略并重新生成"
+            return None
+        return saved[1]
+
+    def _save(self, name: str, value: Any) -> None:
+        self.folder.mkdir(exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# zhuanlan's build cache: safe to delete, never commit\n*\n")
+        # Write then rename, so a killed build never leaves half a cache file behind.
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump((self.engine, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(temporary).replace(self.folder / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def folder_state(folder: Path) -> str:
+    """A hash of every file's path, size and modification time in a folder.
+
+    A site edited, deleted or replaced by hand since the last build hashes differently.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    if not folder.is_dir():
+        return ""
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories.sort()
+        for name in sorted(files):
+            path = Path(directory, name)
+            status = path.lstat()
+            relative = path.relative_to(folder).as_posix()
+            digest.update(f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

@@ -1,0 +1,135 @@
+"""The build cache: no-op rebuilds, a deleted or edited site, a damaged cache, and
+random sequences of edits that must always give exactly what a cold build gives."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from zhuanlan.cache import CACHE_DIR
+
+from conftest import run_build
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def cold_build(project: Path, tmp: Path) -> dict[str, bytes]:
+    """Build a copy of the project with no cache at all."""
+    copy = tmp / "cold-project"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(project / "content", copy / "content")
+    if (project / "templates").exists():
+        shutil.copytree(project / "templates", copy / "templates")
+    built = run_build(copy)
+    assert built.exit_code == 0, built.output
+    return files(copy / "site")
+
+
+@pytest.fixture
+def project(project_from: Callable[[str], Path]) -> Path:
+    return project_from("sample")
+
+
+def test_a_second_build_with_nothing_changed_leaves_site_alone(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    stamps = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")}
+    again = run_build(project)
+    assert again.exit_code == 0
+    assert "已是最新：1 个专栏，6 篇文章" in again.output
+    assert {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")} == stamps
+
+
+def test_the_cache_survives_a_deleted_site(project: Path, tmp_path: Path) -> None:
+    assert run_build(project).exit_code == 0
+    shutil.rmtree(project / "site")
+    assert (project / CACHE_DIR).is_dir()
+    again = run_build(project)
+    assert "构建完成" in again.output
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_a_site_edited_by_hand_is_rebuilt(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    page = project / "site/dajuan-2023/1-goal/index.html"
+    original = page.read_bytes()
+    page.write_text("被手工改过", encoding="utf-8")
+    again = run_build(project)
+    assert "构建完成" in again.output
+    assert page.read_bytes() == original
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other-engine", "wrong-shape"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(project: Path, tmp_path: Path, damage: str) -> None:
+    assert run_build(project).exit_code == 0
+    shutil.rmtree(project / "site")
+    parsed = project / CACHE_DIR / "parsed.pickle"
+    data = parsed.read_bytes()
+    if damage == "garbage":
+        parsed.write_bytes(b"\x00not a pickle at all")
+    elif damage == "truncated":
+        parsed.write_bytes(data[: len(data) // 2])
+    elif damage == "other-engine":
+        parsed.write_bytes(pickle.dumps(("zhuanlan 0.0.0", {})))
+    else:
+        parsed.write_bytes(pickle.dumps(["a", "list"]))
+    again = run_build(project)
+    assert again.exit_code == 0, again.output
+    assert "Traceback" not in again.output
+    if damage in ("garbage", "truncated"):
+        assert "已损坏，已忽略并重新生成" in again.output
+    elif damage == "other-engine":
+        assert "来自其他版本，已忽略并重新生成" in again.output
+    assert files(project / "site") == cold_build(project, tmp_path)
+    # The cache was written anew and is used again.
+    assert "已是最新" in run_build(project).output
+
+
+def test_random_edits_always_build_what_a_cold_build_builds(project: Path, tmp_path: Path) -> None:
+    column = project / "content/dajuan-2023"
+    generator = random.Random(20240115)
+
+    def articles() -> list[Path]:
+        return sorted(p for p in column.glob("*.md") if p.name != "_index.md")
+
+    def edit_body(path: Path) -> None:
+        path.write_text(
+            path.read_text("utf-8") + f"\n新增段落{generator.randint(0, 999)}。\n", "utf-8"
+        )
+
+    def edit_field(path: Path, field: str, value: str) -> None:
+        lines = path.read_text("utf-8").split("\n")
+        lines = [f"{field}: {value}" if line.startswith(f"{field}:") else line for line in lines]
+        path.write_text("\n".join(lines), "utf-8")
+
+    edits: dict[str, Callable[[Path], None]] = {
+        "body": edit_body,
+        "title": lambda p: edit_field(p, "title", f"新标题{generator.randint(0, 999)}"),
+        "date": lambda p: edit_field(p, "date", f"2024-02-{generator.randint(1, 28):02}"),
+        "section": lambda p: edit_field(
+            p, "section", generator.choice(["goal", "leads", "groups", "constructions"])
+        ),
+        "delete": lambda p: p.unlink() if len(articles()) > 2 else None,
+        "add": lambda p: (column / f"new{generator.randint(0, 9999)}.md").write_text(
+            "---\ntitle: 新文章\ndate: 2024-03-01\nsection: goal\n---\n新的正文。\n", "utf-8"
+        ),
+        "rename": lambda p: p.rename(column / f"renamed{generator.randint(0, 9999)}.md"),
+    }
+    assert run_build(project).exit_code == 0
+    for _ in range(12):
+        kind = generator.choice(sorted(edits))
+        edits[kind](generator.choice(articles()))
+        built = run_build(project)
+        assert built.exit_code == 0, (kind, built.output)
+        assert files(project / "site") == cold_build(project, tmp_path), kind
