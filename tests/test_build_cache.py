@@ -133,3 +133,27 @@ def test_random_edits_always_build_what_a_cold_build_builds(project: Path, tmp_p
         built = run_build(project)
         assert built.exit_code == 0, (kind, built.output)
         assert files(project / "site") == cold_build(project, tmp_path), kind
+
+
+def test_an_edit_renders_its_column_and_keeps_the_other_columns_pages(
+    project: Path, tmp_path: Path
+) -> None:
+    other = project / "content/dajuan-2022"
+    other.mkdir()
+    (other / "_index.md").write_text("---\ntitle: 答卷·2022\nyear: 2022\n---\n介绍。\n", "utf-8")
+    for number in range(3):
+        (other / f"a{number}.md").write_text(
+            f"---\ntitle: 第{number}篇\ndate: 2023-01-0{number + 1}\n---\n正文。\n", "utf-8"
+        )
+    assert run_build(project).exit_code == 0
+    inodes = {p: p.stat().st_ino for p in (project / "site").rglob("*.html")}
+    article = other / "a1.md"
+    article.write_text(article.read_text("utf-8").replace("正文。", "修改后的正文。"), "utf-8")
+    built = run_build(project)
+    assert built.exit_code == 0
+    assert "个页面未变，沿用上次的结果" in built.output
+    after = {p: p.stat().st_ino for p in (project / "site").rglob("*.html")}
+    kept = [p for p in after if "dajuan-2023/" in p.as_posix() or p.name == "404.html"]
+    assert len(kept) == 8  # the 2023 column page, its six articles and the 404 page
+    assert all(after[p] == inodes[p] for p in kept)  # the same files, linked over
+    assert files(project / "site") == cold_build(project, tmp_path)

@@ -19,8 +19,8 @@ from zhuanlan.model import BuildOptions, Site, SiteSummary
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import RenderCache, Renderer, render_site, theme_fingerprint
-from zhuanlan.write import prepare_output_dir, staging_folder, write_files
+from zhuanlan.render import EVERYTHING, RenderCache, Renderer, render_site, theme_fingerprint
+from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class BuildResult:
     """Nothing had changed since the last build: the output was left as it was."""
     cache_note: str | None = None
     """Why the build cache was ignored, if it was."""
+    pages: int = 0
+    """How many of the files are pages."""
+    rendered: int = 0
+    """Pages rendered (the others were unchanged and kept from the previous build)."""
 
 
 @dataclass
@@ -79,16 +83,68 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     site = model_sources(sources, options, problems, parse_cache)
     store.save_parsed(parse_cache)
     renderer = Renderer(site, root)
+    dependencies = page_dependencies(
+        sources, site, renderer, inputs_frame(options, store.engine, root)
+    )
+    # Pages whose inputs are as they were for the output folder we left last time.
+    reusable = set()
+    if last and last.output == str(output.resolve()) and last.output_state == folder_state(output):
+        reusable = {url for url, digest in dependencies.items() if last.pages.get(url) == digest}
     # Write into a staging folder that replaces the old site only if everything succeeds.
     with staging_folder(output) as folder:
-        # Render and write the pages on every core, each page straight to its file, so
-        # no process holds the whole site in memory.
-        pages = render_pages_into(folder, renderer)
+        to_render = [i for i, page in enumerate(renderer.pages) if page[0] not in reusable]
+        link_files(output, folder, sorted(reusable))
+        # Render and write the other pages on every core, each page straight to its
+        # file, so no process holds the whole site in memory.
+        render_pages_into(folder, renderer, to_render)
         files = write_files(folder, renderer.other_files())
     summary = SiteSummary.of(site)
-    state = LastBuild(inputs, str(output.resolve()), folder_state(output), summary, pages + files)
+    pages = len(renderer.pages)
+    state = LastBuild(
+        inputs, str(output.resolve()), folder_state(output), summary, pages + files, dependencies
+    )
     store.save_last_build(state)
-    return BuildResult(summary, pages + files, cache_note=store.problem)
+    return BuildResult(
+        summary, pages + files, cache_note=store.problem, pages=pages, rendered=len(to_render)
+    )
+
+
+def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:
+    """What every page depends on besides its own content: options, engine, templates."""
+    return f"{engine}\0{options!r}\0{theme_fingerprint(root)!r}"
+
+
+def page_dependencies(
+    sources: ProjectSources, site: Site, renderer: Renderer, frame: str
+) -> dict[str, str]:
+    """For every page, a hash of everything it shows (see `RenderCache` for the rule).
+
+    A column's pages depend on that column's files; pages listing every column (home,
+    years, tags, branches) on all files; every page on the frame, the site settings,
+    the navigation and the URLs of all articles (links between files resolve to them).
+    """
+    urls = sorted(article.url for column in site.columns for article in column.articles)
+    shared = _digest(frame, repr(site.config), repr(renderer.nav), *urls)
+    by_column: dict[str, str] = {}
+    slug_of_folder = {column.source_folder: column.slug for column in site.columns}
+    for column in sources.columns:
+        slug = slug_of_folder.get(column.folder)
+        if slug is None:
+            continue
+        files = [column.column_file, *column.articles] if column.column_file else column.articles
+        by_column[slug] = _digest(shared, *(f"{f.path}:{f.digest}" for f in files), *column.assets)
+    everything = _digest(shared, *sorted(by_column.values()))
+    keys: dict[str | None, str] = {EVERYTHING: everything, None: shared}
+    keys.update(by_column)
+    return {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages}
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _still_current(last: LastBuild, inputs: str, output: Path) -> bool:
@@ -154,29 +210,27 @@ def render_project(
 _job: tuple[Renderer, Path] | None = None
 
 
-def render_pages_into(folder: Path, renderer: Renderer) -> int:
-    """Render every page into `folder`; raise `ContentError` for template errors."""
+def render_pages_into(folder: Path, renderer: Renderer, pages: list[int]) -> None:
+    """Render the pages with these numbers into `folder`; `ContentError` on template errors."""
     global _job
     _job = (renderer, folder)
-    count = len(renderer.pages)
-    step = max(1, min(200, count // (usable_cores() * 4) or 1))
-    ranges = [(start, min(start + step, count)) for start in range(0, count, step)]
+    step = max(1, min(200, len(pages) // (usable_cores() * 4) or 1))
+    batches = [pages[start : start + step] for start in range(0, len(pages), step)]
     try:
-        results = map_parallel(_render_range, ranges)
+        results = map_parallel(_render_batch, batches)
     finally:
         _job = None
     problems = [problem for found in results for problem in found]
     if problems:
         raise ContentError(problems)
-    return count
 
 
-def _render_range(pages: tuple[int, int]) -> list[Problem]:
-    """Render pages ``start..stop`` and write each at once (runs in a worker)."""
+def _render_batch(pages: list[int]) -> list[Problem]:
+    """Render some pages and write each at once (runs in a worker)."""
     assert _job is not None
     renderer, folder = _job
     problems: list[Problem] = []
-    for index in range(*pages):
+    for index in pages:
         try:
             write_files(folder, [renderer.render(index)])
         except ContentError as error:

@@ -59,6 +59,8 @@ class LastBuild:
     """The site's summary, to report again without building."""
     files: int
     """How many files the output holds."""
+    pages: dict[str, str]
+    """Each page's URL and the hash of what it showed (see `build.page_dependencies`)."""
 
 
 class BuildCacheStore:

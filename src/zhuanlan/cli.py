@@ -161,8 +161,10 @@ def build_command(project: Path, output: Path | None, drafts: bool, future: bool
             f"{destination} 未改动（{elapsed:.2f} 秒）"
         )
         return
+    kept = result.pages - result.rendered
+    reused = f"（{kept} 个页面未变，沿用上次的结果）" if kept else ""
     click.echo(
-        f"构建完成：{describe_site(result.summary)}，{result.files} 个文件，"
+        f"构建完成：{describe_site(result.summary)}，{result.files} 个文件{reused}，"
         f"写入 {destination}（{elapsed:.2f} 秒）"
     )
 

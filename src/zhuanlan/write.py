@@ -116,6 +116,25 @@ def write_files(folder: Path, outputs: Iterable[OutputFile]) -> int:
     return count
 
 
+def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
+    """Carry unchanged files over from the current site into the staging folder.
+
+    Hard links cost no copying and leave the current site untouched (files are never
+    modified in place, only replaced); where links are impossible, files are copied.
+    """
+    made: set[Path] = set()
+    for path in paths:
+        relative = _safe_relative(path)
+        destination = folder / relative
+        if destination.parent not in made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            made.add(destination.parent)
+        try:
+            os.link(source / relative, destination)
+        except OSError:
+            shutil.copyfile(source / relative, destination)
+
+
 def _safe_relative(path: str) -> Path:
     relative = PurePosixPath(path)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
