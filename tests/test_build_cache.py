@@ -157,3 +157,20 @@ def test_an_edit_renders_its_column_and_keeps_the_other_columns_pages(
     assert len(kept) == 8  # the 2023 column page, its six articles and the 404 page
     assert all(after[p] == inodes[p] for p in kept)  # the same files, linked over
     assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_a_cache_record_of_an_older_shape_is_not_trusted(project: Path, tmp_path: Path) -> None:
+    from zhuanlan.cache import LastBuild, engine_version
+
+    assert run_build(project).exit_code == 0
+    old = LastBuild.__new__(LastBuild)  # what an older zhuanlan pickled: fields missing
+    object.__setattr__(old, "inputs", "x")
+    record = project / CACHE_DIR / "last-build.pickle"
+    record.write_bytes(pickle.dumps((engine_version(), old)))
+    (project / "content/dajuan-2023/3-leads.md").write_text(
+        (project / "content/dajuan-2023/3-leads.md").read_text("utf-8") + "\n补充。\n", "utf-8"
+    )
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert "格式不符，已忽略并重新生成" in built.output
+    assert files(project / "site") == cold_build(project, tmp_path)

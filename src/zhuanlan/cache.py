@@ -18,7 +18,7 @@ import os
 import pickle
 import platform
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ from zhuanlan.model import SiteSummary
 from zhuanlan.parse import ParseCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 1
-"""Bumped whenever what is pickled changes shape."""
+FORMAT = 2
+"""Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"
 
@@ -87,7 +87,12 @@ class BuildCacheStore:
     def load_last_build(self) -> LastBuild | None:
         """The previous build's fingerprint, if there is a trustworthy one."""
         last = self._load(_LAST_BUILD)
-        return last if isinstance(last, LastBuild) else None
+        # A pickle of an older shape unpickles happily but lacks fields: check them all.
+        if isinstance(last, LastBuild) and all(hasattr(last, f.name) for f in fields(LastBuild)):
+            return last
+        if last is not None:
+            self.problem = f"缓存 {CACHE_DIR}/{_LAST_BUILD} 的格式不符，已忽略并重新生成"
+        return None
 
     def save_last_build(self, last: LastBuild) -> None:
         """Record a successful build."""
