@@ -57,6 +57,7 @@ def test_heading_that_looks_like_a_suffixed_one_stays_unique() -> None:
 
 def test_heading_never_takes_an_id_the_templates_use() -> None:
     assert render_markdown("## Main\n").headings[0].anchor == "main-2"
+    assert render_markdown("## zl title\n").headings[0].anchor == "h-zl-title"
 
 
 def test_body_h1_is_shifted_so_the_title_stays_the_only_h1() -> None:
