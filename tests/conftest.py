@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
+from playwright.sync_api import Browser, sync_playwright
 
 from zhuanlan.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium: Playwright's own browser download cannot work here."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless as root, and no background connections (the network is closed)."""
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -72,3 +85,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     built = run_build(project)
     assert built.exit_code == 0, built.output
     return built
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One real Chromium for the whole test session."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -23,24 +23,14 @@ from playwright.sync_api import (
     Request,
     Response,
     expect,
-    sync_playwright,
 )
 
 from conftest import REPO
 from serving import ServeProcess
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 TIMEOUT_MS = 10_000
 ARTICLE = "content/dajuan-2023/1-goal.md"
 EVENTS = "/__zhuanlan__/events"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -117,8 +117,7 @@ def main() -> None:
     """专栏（zhuanlan）：把 content/ 中的党建专栏文章生成静态网站。"""
 
 
-@main.command("build")
-@click.option(
+project_option = click.option(
     "--project",
     "-p",
     "project",
@@ -127,6 +126,12 @@ def main() -> None:
     metavar="目录",
     help="项目目录（含 content/ 的目录），默认是当前目录。",
 )
+drafts_option = click.option("--drafts", is_flag=True, help="同时包括草稿（draft: true）。")
+future_option = click.option("--future", is_flag=True, help="同时包括发布日期在今天之后的文章。")
+
+
+@main.command("build")
+@project_option
 @click.option(
     "--output",
     "-o",
@@ -136,8 +141,8 @@ def main() -> None:
     metavar="目录",
     help="输出目录，默认是项目下的 site/。",
 )
-@click.option("--drafts", is_flag=True, help="同时发布草稿（draft: true）。")
-@click.option("--future", is_flag=True, help="同时发布发布日期在今天之后的文章。")
+@drafts_option
+@future_option
 def build_command(project: Path, output: Path | None, drafts: bool, future: bool) -> None:
     """构建网站：读取 content/，生成 site/。"""
     started = time.perf_counter()
@@ -170,15 +175,7 @@ def build_command(project: Path, output: Path | None, drafts: bool, future: bool
 
 
 @main.command("serve")
-@click.option(
-    "--project",
-    "-p",
-    "project",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    metavar="目录",
-    help="项目目录（含 content/ 的目录），默认是当前目录。",
-)
+@project_option
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -193,8 +190,8 @@ def build_command(project: Path, output: Path | None, drafts: bool, future: bool
     help="端口，默认 8000。",
 )
 @click.option("--open", "open_browser", is_flag=True, help="启动后用默认浏览器打开预览。")
-@click.option("--drafts", is_flag=True, help="同时预览草稿（draft: true）。")
-@click.option("--future", is_flag=True, help="同时预览发布日期在今天之后的文章。")
+@drafts_option
+@future_option
 def serve_command(
     project: Path, host: str, port: int, open_browser: bool, drafts: bool, future: bool
 ) -> None:
