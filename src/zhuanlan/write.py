@@ -72,12 +72,6 @@ def prepare_output_dir(output: Path, root: Path) -> None:
         )
 
 
-def write_site(outputs: Iterable[OutputFile], output: Path) -> None:
-    """Write every file into a staging folder, then swap it in place of `output`."""
-    with staging_folder(output) as folder:
-        write_files(folder, outputs)
-
-
 @contextmanager
 def staging_folder(output: Path) -> Iterator[Path]:
     """A fresh folder beside `output`, swapped in for it when the block succeeds.
