@@ -174,3 +174,18 @@ def test_a_cache_record_of_an_older_shape_is_not_trusted(project: Path, tmp_path
     assert built.exit_code == 0, built.output
     assert "格式不符，已忽略并重新生成" in built.output
     assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_a_body_edit_leaves_tag_pages_alone_a_title_edit_does_not(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    tag_page = project / "site/tags/qun-tuan-gong-zuo/index.html"
+    article = project / "content/dajuan-2023/3-groups.md"
+    assert "群团工作" in article.read_text("utf-8")  # the article carries this tag
+    inode = tag_page.stat().st_ino
+    article.write_text(article.read_text("utf-8") + "\n正文新增的一句。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    assert tag_page.stat().st_ino == inode  # bodies are not shown on tag pages
+    article.write_text(article.read_text("utf-8").replace("title: 夯实", "title: 继续夯实"), "utf-8")
+    assert run_build(project).exit_code == 0
+    assert tag_page.stat().st_ino != inode
+    assert "继续夯实" in tag_page.read_text("utf-8")

@@ -137,3 +137,11 @@ def test_content_linking_inside_the_project_is_fine(project: Path) -> None:
     built = run_build(project)
     assert built.exit_code == 0, built.output
     assert (project / "site/col/shared.txt").read_text(encoding="utf-8") == "共享"
+
+
+def test_an_empty_staging_folder_left_by_a_kill_is_cleaned_up(project: Path) -> None:
+    # Killed between creating the staging folder and marking it as ours.
+    empty = project / "site.zhuanlan-staging-unmarked"
+    empty.mkdir()
+    assert run_build(project).exit_code == 0
+    assert not empty.exists()

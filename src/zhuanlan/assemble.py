@@ -111,7 +111,7 @@ def _terms(
             continue
         owners[slug] = name
         newest_first = sorted(members, key=lambda article: (-article.date.toordinal(), article.url))
-        terms.append(Term(taxonomy, name, slug, tuple(newest_first)))
+        terms.append(Term(taxonomy, name, slug, tuple(article.card for article in newest_first)))
     return tuple(terms)
 
 

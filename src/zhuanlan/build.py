@@ -19,7 +19,14 @@ from zhuanlan.model import BuildOptions, Site, SiteSummary
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import EVERYTHING, RenderCache, Renderer, render_site, theme_fingerprint
+from zhuanlan.render import (
+    EVERYTHING,
+    Dependency,
+    RenderCache,
+    Renderer,
+    render_site,
+    theme_fingerprint,
+)
 from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
 
 
@@ -117,11 +124,13 @@ def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:
 def page_dependencies(
     sources: ProjectSources, site: Site, renderer: Renderer, frame: str
 ) -> dict[str, str]:
-    """For every page, a hash of everything it shows (see `RenderCache` for the rule).
+    """For every page, a hash of everything it shows.
 
-    A column's pages depend on that column's files; pages listing every column (home,
-    years, tags, branches) on all files; every page on the frame, the site settings,
+    Every page depends on the frame (templates, options, engine), the site settings,
     the navigation and the URLs of all articles (links between files resolve to them).
+    Besides: a column's pages on that column's files; home and year pages on all files;
+    a tag's or branch's pages on the cards of its articles (title, date, summary: no
+    body) and the column titles; a taxonomy's index on its terms and their counts.
     """
     urls = sorted(article.url for column in site.columns for article in column.articles)
     shared = _digest(frame, repr(site.config), repr(renderer.nav), *urls)
@@ -134,8 +143,14 @@ def page_dependencies(
         files = [column.column_file, *column.articles] if column.column_file else column.articles
         by_column[slug] = _digest(shared, *(f"{f.path}:{f.digest}" for f in files), *column.assets)
     everything = _digest(shared, *sorted(by_column.values()))
-    keys: dict[str | None, str] = {EVERYTHING: everything, None: shared}
+    keys: dict[Dependency, str] = {EVERYTHING: everything, None: shared}
     keys.update(by_column)
+    titles = repr(sorted((column.slug, column.title) for column in site.columns))
+    for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
+        counts = [f"{term.name}:{len(term.articles)}" for term in terms]
+        keys["terms", taxonomy] = _digest(shared, *counts)
+        for term in terms:
+            keys["term", taxonomy, term.name] = _digest(shared, titles, repr(term.articles))
     return {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages}
 
 

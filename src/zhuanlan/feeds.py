@@ -13,7 +13,15 @@ from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from zhuanlan import __version__
-from zhuanlan.model import HOME_URL, Article, Column, Site, taxonomy_url, year_url
+from zhuanlan.model import (
+    HOME_URL,
+    Article,
+    ArticleCard,
+    Column,
+    Site,
+    taxonomy_url,
+    year_url,
+)
 from zhuanlan.output import OutputFile
 
 FEED_URL = "feed.xml"
@@ -146,5 +154,5 @@ def _sitemap_pages(site: Site, everything: list[Article]) -> Iterator[tuple[str,
             yield term.url, _newest(term.articles)
 
 
-def _newest(articles: Iterable[Article]) -> dt.date:
+def _newest(articles: Iterable[Article | ArticleCard]) -> dt.date:
     return max(article.date for article in articles)

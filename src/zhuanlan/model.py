@@ -214,9 +214,34 @@ class Article:
         return reading_minutes(self.reading_units)
 
     @property
+    def card(self) -> ArticleCard:
+        """The article as lists show it."""
+        return ArticleCard(
+            self.url, self.title, self.date, self.summary, self.section, self.column_slug
+        )
+
+    @property
     def has_toc(self) -> bool:
         """An in-page table of contents is shown from three headings on."""
         return len(self.headings) >= 3
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """What a list shows of an article. Without the body, so that a list page (a tag's,
+    a branch's) need not be rendered again when only an article's body changed."""
+
+    url: str
+    title: str
+    date: dt.date
+    summary: str | None
+    section: str | None
+    column_slug: str
+
+    @property
+    def date_text(self) -> str:
+        """发布日期 as 2024年1月15日."""
+        return chinese_date(self.date)
 
 
 @dataclass(frozen=True)
@@ -307,7 +332,7 @@ class Term:
     """The term as written, e.g. 队伍建设."""
     slug: str
     """Its URL segment, in pinyin."""
-    articles: tuple[Article, ...]
+    articles: tuple[ArticleCard, ...]
     """Newest first."""
 
     @property

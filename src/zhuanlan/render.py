@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -27,7 +27,6 @@ from zhuanlan.model import (
     HOME_URL,
     NOT_FOUND_URL,
     STATIC_DIR,
-    Article,
     Column,
     Site,
     SiteConfig,
@@ -129,7 +128,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     """
     renderer = Renderer(site, root)
     current = {column.slug: column for column in site.columns}
-    unchanged: set[str | None] = set()
+    unchanged: set[Dependency] = set()
     if cache is not None:
         theme = _fingerprint(renderer.dirs)
         if (cache.theme, cache.config, cache.nav) == (theme, site.config, renderer.nav):
@@ -145,7 +144,8 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     problems: list[Problem] = []
     outputs: list[OutputFile] = []
     for index, (url, _, depends_on, _) in enumerate(renderer.pages):
-        if depends_on in unchanged:
+        # The preview keeps the simpler rule: taxonomy pages go with everything.
+        if depends_on in unchanged or (isinstance(depends_on, tuple) and EVERYTHING in unchanged):
             outputs.append(OutputFile(url, unchanged=True))
             continue
         try:
@@ -164,7 +164,12 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
 
 
 EVERYTHING = HOME_URL
-"""Dependency of pages that list articles from every column (home, years, tags)."""
+"""Dependency of pages that show every column (home, years)."""
+
+Item = TypeVar("Item")
+Dependency = str | tuple[str, ...] | None
+"""What a page depends on: a column's slug, `EVERYTHING`, a taxonomy (``("terms",
+taxonomy)``) or a term (``("term", taxonomy, name)``), or None (only the frame)."""
 
 
 @dataclass(frozen=True)
@@ -194,8 +199,8 @@ class Pagination:
 
 
 def _paginate(
-    items: tuple[Article, ...], size: int, first_url: str
-) -> Iterator[tuple[Pagination, tuple[Article, ...]]]:
+    items: tuple[Item, ...], size: int, first_url: str
+) -> Iterator[tuple[Pagination, tuple[Item, ...]]]:
     total = max(1, -(-len(items) // size))
     for number in range(1, total + 1):
         chunk = items[(number - 1) * size : number * size]
@@ -220,7 +225,7 @@ def _navigation(site: Site) -> tuple[NavLink, ...]:
 TAXONOMY_TITLES = {"tags": "标签", "branch": "党支部"}
 
 
-def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
+def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
     """(URL, template, what it depends on, context) for every page, in a stable order.
 
     The context is all a template sees (besides config, nav and page_url): pages that
@@ -270,14 +275,14 @@ def _pages(site: Site) -> Iterator[tuple[str, str, str | None, dict[str, Any]]]:
             "taxonomy_title": TAXONOMY_TITLES[taxonomy],
             "column_titles": titles,
         }
-        yield taxonomy_url(taxonomy), "terms.html", EVERYTHING, {**common, "terms": terms}
+        yield taxonomy_url(taxonomy), "terms.html", ("terms", taxonomy), {**common, "terms": terms}
         for term in terms:
-            for pagination, chunk in _paginate(term.articles, size, term.url):
+            for pagination, cards in _paginate(term.articles, size, term.url):
                 yield (
                     pagination.url(pagination.number),
                     "term.html",
-                    EVERYTHING,
-                    {**common, "term": term, "pagination": pagination, "articles": chunk},
+                    ("term", taxonomy, term.name),
+                    {**common, "term": term, "pagination": pagination, "articles": cards},
                 )
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
 

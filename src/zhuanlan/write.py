@@ -192,10 +192,14 @@ def _remove_leftovers(output: Path) -> None:
 
 
 def _leftovers(output: Path, infix: str) -> list[Path]:
+    """Folders a killed build left: named like ours and marked (or still empty: killed
+    between creating the folder and marking it)."""
     return [
         path
         for path in output.parent.glob(f"{output.name}{infix}*")
-        if path.is_dir() and not path.is_symlink() and (path / MARKER).is_file()
+        if path.is_dir()
+        and not path.is_symlink()
+        and ((path / MARKER).is_file() or not any(path.iterdir()))
     ]
 
 
