@@ -54,15 +54,18 @@ class NavLink:
 class RenderCache:
     """What the previous render saw, so that a rebuild renders only what changed.
 
-    Templates only see what each page is given, so the rule is exact: a column's pages
-    depend on the theme, the site settings, the header navigation and that column (its
-    articles included); the home page on all of them; the 404 page on the first three.
+    Templates only see what each page is given, so the rule is exact. Every page depends
+    on the theme, the site settings and the header navigation; besides, a column's pages
+    on that column (its articles included), the home and year pages on every column, a
+    tag's or branch's pages on its terms' article cards and the column titles.
     """
 
     theme: tuple[tuple[str, int, int], ...] = ()
     config: SiteConfig | None = None
     nav: tuple[NavLink, ...] = ()
     columns: dict[str, Column] = field(default_factory=dict)
+    taxonomies: dict[Dependency, object] = field(default_factory=dict)
+    """What each taxonomy page showed: its terms (an index) or one term's cards."""
     rendered: int = 0
     """Pages rendered by the last build (the others were unchanged)."""
 
@@ -128,6 +131,12 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     """
     renderer = Renderer(site, root)
     current = {column.slug: column for column in site.columns}
+    titles = tuple((column.slug, column.title) for column in site.columns)
+    taxonomies: dict[Dependency, object] = {}
+    for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
+        taxonomies["terms", taxonomy] = tuple((term.name, len(term.articles)) for term in terms)
+        for term in terms:
+            taxonomies["term", taxonomy, term.name] = (titles, term.articles)
     unchanged: set[Dependency] = set()
     if cache is not None:
         theme = _fingerprint(renderer.dirs)
@@ -138,14 +147,16 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
             unchanged.add(None)  # pages that depend on no column: the 404 page
             if cache.columns == current:
                 unchanged.add(EVERYTHING)
+            unchanged.update(
+                key for key, shown in taxonomies.items() if cache.taxonomies.get(key) == shown
+            )
         cache.theme, cache.config, cache.nav = theme, site.config, renderer.nav
-        cache.columns = current
+        cache.columns, cache.taxonomies = current, taxonomies
         cache.rendered = 0
     problems: list[Problem] = []
     outputs: list[OutputFile] = []
     for index, (url, _, depends_on, _) in enumerate(renderer.pages):
-        # The preview keeps the simpler rule: taxonomy pages go with everything.
-        if depends_on in unchanged or (isinstance(depends_on, tuple) and EVERYTHING in unchanged):
+        if depends_on in unchanged:
             outputs.append(OutputFile(url, unchanged=True))
             continue
         try:
