@@ -185,7 +185,9 @@ def test_a_body_edit_leaves_tag_pages_alone_a_title_edit_does_not(project: Path)
     article.write_text(article.read_text("utf-8") + "\n正文新增的一句。\n", "utf-8")
     assert run_build(project).exit_code == 0
     assert tag_page.stat().st_ino == inode  # bodies are not shown on tag pages
-    article.write_text(article.read_text("utf-8").replace("title: 夯实", "title: 继续夯实"), "utf-8")
+    article.write_text(
+        article.read_text("utf-8").replace("title: 夯实", "title: 继续夯实"), "utf-8"
+    )
     assert run_build(project).exit_code == 0
     assert tag_page.stat().st_ino != inode
     assert "继续夯实" in tag_page.read_text("utf-8")
