@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -183,3 +184,17 @@ def test_port_is_free_again_after_stopping(sample: Path, tmp_path: Path) -> None
         assert server.stop() == 0
     with ServeProcess(sample, tmp_path / "two", port=port) as server:
         server.started()
+
+
+def test_ctrl_c_twice_still_removes_the_temporary_folder(sample: Path, tmp_path: Path) -> None:
+    with ServeProcess(sample, tmp_path / "tmp") as server:
+        server.started()
+        # Keep a reload stream open, so stopping has threads to wake.
+        status, _, _ = request(server.port, "/__zhuanlan__/events")
+        assert status == 200
+        server.process.send_signal(signal.SIGINT)
+        time.sleep(0.2)  # the second one lands while it is stopping the server
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=20) == 0
+    assert "已停止预览，临时目录已删除。" in server.lines
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -59,12 +59,17 @@ def run_preview(root: Path, host: str, port: int, options: BuildOptions, open_br
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C (or a terminal that sends the signal twice) must not cut the
+        # clean-up short and leave the temporary folder behind.
+        previous_interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
         preview.close()  # wakes the reload streams so their threads end
         if thread.is_alive():
             server.shutdown()
         server.server_close()
         signal.signal(signal.SIGTERM, previous_handler)
+        signal.signal(signal.SIGINT, previous_interrupt)
     click.echo("已停止预览，临时目录已删除。")
     return 0
 
