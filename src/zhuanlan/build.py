@@ -84,7 +84,10 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # Nothing changed since the last build, and its output is untouched: done.
     inputs = input_fingerprint(root, sources, options, store.engine)
     last = store.load_last_build()
-    if not problems and last and _still_current(last, inputs, output):
+    # Whether the output folder is exactly as the last build left it (hashed once: on a
+    # large site this walks every file).
+    output_untouched = last is not None and _output_untouched(last, output)
+    if last and output_untouched and not problems and last.inputs == inputs:
         return BuildResult(last.summary, last.files, up_to_date=True)
     parse_cache = store.load_parsed()
     site = model_sources(sources, options, problems, parse_cache)
@@ -95,7 +98,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     )
     # Pages whose inputs are as they were for the output folder we left last time.
     reusable = set()
-    if last and last.output == str(output.resolve()) and last.output_state == folder_state(output):
+    if last and output_untouched:
         reusable = {url for url, digest in dependencies.items() if last.pages.get(url) == digest}
     # Write into a staging folder that replaces the old site only if everything succeeds.
     with staging_folder(output) as folder:
@@ -162,12 +165,8 @@ def _digest(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def _still_current(last: LastBuild, inputs: str, output: Path) -> bool:
-    return (
-        last.inputs == inputs
-        and last.output == str(output.resolve())
-        and last.output_state == folder_state(output)
-    )
+def _output_untouched(last: LastBuild, output: Path) -> bool:
+    return last.output == str(output.resolve()) and last.output_state == folder_state(output)
 
 
 def input_fingerprint(
