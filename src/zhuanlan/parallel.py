@@ -30,9 +30,14 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """`[function(item) for item in items]`, over several processes when it pays."""
-    workers = min(usable_cores(), max(1, len(items) // MINIMUM_BATCH))
+def map_parallel(
+    function: Callable[[T], R], items: Sequence[T], minimum_batch: int = MINIMUM_BATCH
+) -> list[R]:
+    """`[function(item) for item in items]`, over several processes when it pays.
+
+    `minimum_batch` is how many items are worth a worker: fewer for heavier items.
+    """
+    workers = min(usable_cores(), max(1, len(items) // minimum_batch))
     if (
         workers < 2
         or threading.active_count() > 1
