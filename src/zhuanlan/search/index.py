@@ -1,0 +1,267 @@
+"""The search index: the files under ``search/`` that the search page's script reads.
+
+Every file is a classic script that hands its data to the page
+(``__zhuanlanSearch("b/12", {...})``), because that is what a browser loads from
+``file://``, where ``fetch`` of a data file is refused. The index is split so that a
+query loads only the records of the characters it contains:
+
+- ``search/index.js``: the manifest: how many documents, their lengths and title
+  lengths, the first key of every shard, the folding and text-decoding tables;
+- ``search/b/<n>.js`` and ``search/u/<n>.js``: shards of bigram and unigram records
+  (`postings`), each holding consecutive keys in UTF-16 order (the order of
+  JavaScript's string comparison), about `SHARD_BYTES` each;
+- ``search/d/<n>.js``: document n: its text in a compact code, its URL, column and date.
+  A query loads only the documents it shows.
+
+Documents are numbered newest first, then by URL, so that the number itself orders
+results that tie on everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import accumulate
+
+import numpy as np
+
+from zhuanlan.model import Site
+from zhuanlan.output import OutputFile
+from zhuanlan.parallel import map_parallel
+from zhuanlan.search.plaintext import TITLE_SEPARATOR, document_text, fold
+from zhuanlan.search.postings import (
+    CHUNK_DOCUMENTS,
+    PLANES,
+    ChunkIndex,
+    chunk_postings,
+    merge_chunks,
+)
+
+SEARCH_FOLDER = "search"
+FORMAT = 1
+"""Version of the index files; the script refuses another."""
+SHARD_BYTES = 16 * 1024
+"""Records are grouped into shards of about this many bytes (before base64)."""
+CALLBACK = "__zhuanlanSearch"
+"""The function every index file calls with its name and data."""
+SYMBOLS = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) not in '"\\')
+"""The compact text code's symbols: printable ASCII that JSON strings need not escape."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as search sees it."""
+
+    title: str
+    body_html: str
+    url: str
+    column: str
+    """The column's title."""
+    date: dt.date
+    date_text: str
+    """The date as the page shows it."""
+
+
+def search_index_files(site: Site) -> list[OutputFile]:
+    """Every file of the search index for the published articles of `site`."""
+    documents = _documents(site)
+    chunks, texts = _index_chunks(documents)
+    bigram_keys, bigram_records = merge_chunks([chunk.bigrams for chunk in chunks])
+    unigram_keys, unigram_records = merge_chunks([chunk.unigrams for chunk in chunks])
+    counts: Counter[str] = Counter()
+    for chunk in chunks:
+        counts.update(chunk.characters)
+    code = TextCode.for_counts(counts)
+    bigram_shards = _shards([_bigram(key) for key in bigram_keys], bigram_records)
+    unigram_shards = _shards([chr(key) for key in unigram_keys], unigram_records)
+    manifest = {
+        "format": FORMAT,
+        "documents": len(documents),
+        "chunk": CHUNK_DOCUMENTS,
+        "lengths": _varints(len(text) for text in texts),
+        "titles": _varints(text.index(TITLE_SEPARATOR) for text in texts),
+        "folds": {char: fold(char) for char in sorted(counts) if fold(char) != char},
+        "one": code.one,
+        "table": "".join(code.chars),
+        "bigrams": [keys[0] for keys, _ in bigram_shards],
+        "unigrams": [keys[0] for keys, _ in unigram_shards],
+    }
+    files = [_script("index", manifest)]
+    for kind, shards in (("b", bigram_shards), ("u", unigram_shards)):
+        for number, (keys, records) in enumerate(shards):
+            ends = list(accumulate(len(record) for record in records))
+            data = base64.b64encode(b"".join(records)).decode("ascii")
+            files.append(_script(f"{kind}/{number}", {"keys": keys, "ends": ends, "data": data}))
+    coded_texts = code.encode(texts, max(counts, default="\0"))
+    for number, (document, coded) in enumerate(zip(documents, coded_texts, strict=True)):
+        files.append(
+            _script(f"d/{number}", [coded, document.url, document.column, document.date_text])
+        )
+    return files
+
+
+def _documents(site: Site) -> list[Document]:
+    """Published articles, newest first, then by URL."""
+    documents = [
+        Document(
+            article.title,
+            article.body_html,
+            article.url,
+            column.title,
+            article.date,
+            article.date_text,
+        )
+        for column in site.columns
+        for article in column.articles
+    ]
+    documents.sort(key=lambda document: (-document.date.toordinal(), document.url))
+    return documents
+
+
+# The documents being indexed: set just before the workers start, inherited by them.
+_job: list[Document] | None = None
+
+
+def _index_chunks(documents: list[Document]) -> tuple[list[ChunkIndex], list[str]]:
+    """Index every chunk, on every core; also the documents' texts, in order."""
+    global _job
+    _job = documents
+    try:
+        results = map_parallel(
+            _index_chunk, range(0, len(documents), CHUNK_DOCUMENTS), minimum_batch=1
+        )
+    finally:
+        _job = None
+    return [chunk for chunk, _ in results], [text for _, texts in results for text in texts]
+
+
+def _index_chunk(start: int) -> tuple[ChunkIndex, list[str]]:
+    """The chunk of documents from `start` on: its index and its texts (in a worker)."""
+    assert _job is not None
+    texts = [
+        document_text(document.title, document.body_html)
+        for document in _job[start : start + CHUNK_DOCUMENTS]
+    ]
+    return chunk_postings(start // CHUNK_DOCUMENTS, texts), texts
+
+
+def _bigram(key: int) -> str:
+    return chr(key // PLANES) + chr(key % PLANES)
+
+
+def _utf16_order(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _shards(keys: list[str], records: list[bytes]) -> list[tuple[list[str], list[bytes]]]:
+    """Consecutive records, in the order JavaScript compares keys, about SHARD_BYTES each."""
+    shards: list[tuple[list[str], list[bytes]]] = []
+    size = SHARD_BYTES
+    for key, record in sorted(zip(keys, records, strict=True), key=lambda kv: _utf16_order(kv[0])):
+        if size + len(record) > SHARD_BYTES and size > 0:
+            shards.append(([], []))
+            size = 0
+        shards[-1][0].append(key)
+        shards[-1][1].append(record)
+        size += len(record)
+    return shards
+
+
+def _varints(numbers: Iterable[int]) -> str:
+    """Non-negative numbers as base64 of LEB128 bytes (seven bits a byte, low first)."""
+    out = bytearray()
+    for number in numbers:
+        while number >= 0x80:
+            out.append(number & 0x7F | 0x80)
+            number >>= 7
+        out.append(number)
+    return base64.b64encode(bytes(out)).decode("ascii")
+
+
+def _script(name: str, data: object) -> OutputFile:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = f'{CALLBACK}("{name}",{payload});\n'
+    return OutputFile(f"{SEARCH_FOLDER}/{name}.js", text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class TextCode:
+    """A compact code for the documents' text, which the page decodes to show excerpts.
+
+    The site's most frequent characters take one symbol, the next ones two, the rest
+    stand for themselves (never ASCII: every ASCII character present gets a code). A
+    Chinese character takes three bytes in UTF-8; this code mostly one or two.
+    """
+
+    one: int
+    """How many characters take one symbol; the other symbols lead two-symbol codes."""
+    chars: tuple[str, ...]
+    """Characters with a code, most frequent first."""
+
+    @classmethod
+    def for_counts(cls, counts: Counter[str]) -> TextCode:
+        """The code that makes text with these character counts shortest."""
+        ranked = sorted(counts, key=lambda char: (-counts[char], char))
+        frequencies = np.array([counts[char] for char in ranked], dtype=np.int64)
+        before = np.r_[0, np.cumsum(frequencies)]
+
+        def cost(one: int) -> int:
+            coded = min(len(ranked), cls.capacity(one))
+            first = min(one, coded)
+            return int(
+                before[first]
+                + 2 * (before[coded] - before[first])
+                + 3 * (before[-1] - before[coded])
+            )
+
+        one = min(range(1, len(SYMBOLS)), key=cost)
+        chars = ranked[: cls.capacity(one)]
+        # ASCII must never stand for itself: it would read as a symbol.
+        missing = [char for char in ranked[len(chars) :] if char.isascii()]
+        if missing:
+            chars = [char for char in chars if not char.isascii()][: len(chars) - len(missing)]
+            chars = sorted([*chars, *missing], key=lambda char: (-counts[char], char))
+        return cls(one, tuple(chars))
+
+    @staticmethod
+    def capacity(one: int) -> int:
+        """Characters with a code when `one` of them take one symbol."""
+        return one + (len(SYMBOLS) - one) * len(SYMBOLS)
+
+    def encode(self, texts: list[str], largest: str) -> list[str]:
+        """Each of `texts` in this code, a chunk at a time (array operations: the archive
+        is large, and small arrays stay in the processor's cache). `largest` is the
+        largest character in them."""
+        width = len(SYMBOLS)
+        symbols = np.array([ord(symbol) for symbol in SYMBOLS], dtype=np.uint32)
+        coded = np.array([ord(char) for char in self.chars], dtype=np.int64)
+        # For every code point: its first symbol (itself when it has no code), its second.
+        first_of = np.arange(ord(largest) + 1, dtype=np.uint32)
+        second_of = np.zeros(len(first_of), dtype=np.uint32)
+        ranks = np.arange(len(coded))
+        single = ranks < self.one
+        first_of[coded[single]] = symbols[ranks[single]]
+        lead, rest = np.divmod(ranks[~single] - self.one, width)
+        first_of[coded[~single]] = symbols[self.one + lead]
+        second_of[coded[~single]] = symbols[rest]
+        encoded: list[str] = []
+        for start in range(0, len(texts), CHUNK_DOCUMENTS):
+            chunk = texts[start : start + CHUNK_DOCUMENTS]
+            points = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
+            second = second_of[points]
+            two = second > 0
+            # Where each character's first symbol goes: one place later for every
+            # two-symbol character before it.
+            at = np.arange(len(points)) + np.cumsum(two) - two
+            out = np.empty(len(points) + int(two.sum()), dtype=np.uint32)
+            out[at] = first_of[points]
+            out[at[two] + 1] = second[two]
+            whole = out.tobytes().decode("utf-32-le")
+            ends = np.cumsum([len(text) for text in chunk])
+            cut = (at[ends - 1] + 1 + two[ends - 1]).tolist()
+            encoded.extend(whole[begin:end] for begin, end in zip([0, *cut[:-1]], cut, strict=True))
+        return encoded
