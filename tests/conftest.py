@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +16,8 @@ from click.testing import CliRunner, Result
 from playwright.sync_api import Browser, sync_playwright
 
 from zhuanlan.cli import main
+
+from serving import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -94,3 +99,55 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def nginx_subpath(sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample site served by real nginx at http://127.0.0.1:PORT/dangjian/ (and at the root)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    work = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    config = work / "nginx.conf"
+    config.write_text(
+        f"""
+daemon off;
+master_process off;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{}}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {work}/access.log;
+    client_body_temp_path {work};
+    proxy_temp_path {work};
+    fastcgi_temp_path {work};
+    uwsgi_temp_path {work};
+    scgi_temp_path {work};
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            root {sample.site};
+        }}
+        location /dangjian/ {{
+            alias {sample.site}/;
+            error_page 404 /dangjian/404.html;
+        }}
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen([nginx, "-c", str(config), "-p", str(work)])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail((work / "error.log").read_text())
+    yield f"http://127.0.0.1:{port}/dangjian/"
+    process.terminate()
+    process.wait(timeout=10)

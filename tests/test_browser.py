@@ -7,17 +7,10 @@ horizontal scrolling on a 320 px wide phone.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, Page
 
 from conftest import Built
-from serving import free_port
 
 PAGE_TITLES = [
     "创新建立“13355”党建工作新机制",
@@ -27,55 +20,6 @@ PAGE_TITLES = [
     "加强“5”项建设，提升履职能力",
     "发挥“5”项职能，服务全市大局",
 ]
-
-
-@pytest.fixture(scope="module")
-def nginx_subpath(sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The sample site served by nginx at http://127.0.0.1:PORT/dangjian/."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    work = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    config = work / "nginx.conf"
-    config.write_text(
-        f"""
-daemon off;
-master_process off;
-pid {work}/nginx.pid;
-error_log {work}/error.log;
-events {{}}
-http {{
-    include /etc/nginx/mime.types;
-    access_log {work}/access.log;
-    client_body_temp_path {work};
-    proxy_temp_path {work};
-    fastcgi_temp_path {work};
-    uwsgi_temp_path {work};
-    scgi_temp_path {work};
-    server {{
-        listen 127.0.0.1:{port};
-        location /dangjian/ {{
-            alias {sample.site}/;
-            error_page 404 /dangjian/404.html;
-        }}
-    }}
-}}
-""",
-        encoding="utf-8",
-    )
-    process = subprocess.Popen([nginx, "-c", str(config), "-p", str(work)])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail((work / "error.log").read_text())
-    yield f"http://127.0.0.1:{port}/dangjian/"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 class Recorder:

@@ -38,7 +38,7 @@ def test_every_page_exists(sample: Built) -> None:
     assert {"404.html", "index.html", COLUMN, *READING_ORDER} <= pages
     assert {"years/2023/index.html", "tags/index.html", "tags/dui-wu-jian-she/index.html"} <= pages
     others = {p for p in pages if not p.startswith(("tags/", "years/", "dajuan-2023/"))}
-    assert others == {"404.html", "index.html"}
+    assert others == {"404.html", "index.html", "search/index.html"}
 
 
 def test_home_lists_the_column_with_its_introduction(sample: Built) -> None:

@@ -19,6 +19,8 @@ from zhuanlan.text import chinese_date, reading_minutes
 HOME_URL = "index.html"
 NOT_FOUND_URL = "404.html"
 STATIC_DIR = "static"
+SEARCH_URL = "search/index.html"
+"""The search page; the search index lives beside it in ``search/``."""
 """Folder in the site that holds the theme's CSS, scripts and images."""
 
 

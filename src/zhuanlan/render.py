@@ -26,6 +26,7 @@ from zhuanlan.load import CONTENT_DIR
 from zhuanlan.model import (
     HOME_URL,
     NOT_FOUND_URL,
+    SEARCH_URL,
     STATIC_DIR,
     Column,
     Site,
@@ -36,9 +37,12 @@ from zhuanlan.model import (
     year_url,
 )
 from zhuanlan.output import OutputFile
+from zhuanlan.search.index import search_index_files
 
 TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
+SCRIPT = f"{STATIC_DIR}/zhuanlan.js"
+SEARCH_SCRIPT = f"{STATIC_DIR}/search.js"
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,10 @@ class Renderer:
         return OutputFile(url, html.encode("utf-8"))
 
     def other_files(self) -> list[OutputFile]:
-        """Feeds, sitemap, the theme's static files and the columns' assets."""
+        """Feeds, sitemap, the search index, the theme's static files and the columns' assets."""
         return [
             *machine_readable_outputs(self.site),
+            *search_index_files(self.site),
             *_static_files(self.dirs),
             *_assets(self.site, self.root),
         ]
@@ -295,6 +300,7 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
                     ("term", taxonomy, term.name),
                     {**common, "term": term, "pagination": pagination, "articles": cards},
                 )
+    yield SEARCH_URL, "search.html", None, {"current_slug": None}
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
 
 
@@ -328,6 +334,10 @@ def _environment(dirs: list[Path]) -> jinja2.Environment:
     environment.filters["url"] = _relative_url
     environment.filters["html"] = Markup
     environment.globals["STYLESHEET"] = STYLESHEET
+    environment.globals["SCRIPT"] = SCRIPT
+    environment.globals["SEARCH_SCRIPT"] = SEARCH_SCRIPT
+    environment.globals["SEARCH_URL"] = SEARCH_URL
+    environment.globals["SEARCH_FOLDER_URL"] = posixpath.dirname(SEARCH_URL) + "/"
     environment.globals["inline_file"] = lambda name: _inline_file(dirs, name)
     environment.globals["term_url"] = term_url
     environment.globals["year_url"] = year_url
