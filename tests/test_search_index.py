@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,8 @@ from zhuanlan.search.codec import best_orders, encode_segments
 from zhuanlan.search.index import SYMBOLS, TextCode
 from zhuanlan.search.plaintext import document_text, plain_text
 from zhuanlan.search.postings import CHUNK_DOCUMENTS, PLANES, chunk_postings, merge_chunks
+
+from conftest import Built, run_build
 
 
 class Bits:
@@ -188,8 +192,6 @@ def decode_text(code: TextCode, coded: str) -> str:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=5))
 def test_text_code_round_trips(texts: list[str]) -> None:
-    from collections import Counter
-
     code = TextCode.for_counts(Counter("".join(texts)))
     encoded = code.encode(texts, max("".join(texts)))
     assert [decode_text(code, text) for text in encoded] == texts
@@ -198,8 +200,6 @@ def test_text_code_round_trips(texts: list[str]) -> None:
 
 
 def test_text_code_leaves_rare_characters_as_they_are() -> None:
-    from collections import Counter
-
     # More distinct characters than the code has room for.
     many = "".join(chr(0x4E00 + n) for n in range(20000)) + "abc\n"
     code = TextCode.for_counts(Counter(many))
@@ -220,7 +220,7 @@ def test_plain_text_reads_blocks_as_lines() -> None:
     assert document_text("  题目 \n 二 ", "<p>正文</p>") == "题目 二\n正文"
 
 
-def test_sample_index_files_are_scripts_that_hand_over_their_data(sample) -> None:  # type: ignore[no-untyped-def]
+def test_sample_index_files_are_scripts_that_hand_over_their_data(sample: Built) -> None:
     folder: Path = sample.site / "search"
     manifest = (folder / "index.js").read_text(encoding="utf-8")
     assert manifest.startswith('__zhuanlanSearch("index",') and manifest.endswith(");\n")
@@ -239,3 +239,24 @@ def test_sample_index_files_are_scripts_that_hand_over_their_data(sample) -> Non
         "答卷·2023 党建篇",
         "2024年1月15日",
     ]
+
+
+def test_search_can_be_switched_off(project_from: Callable[[str], Path]) -> None:
+    project = project_from("valid/minimal")
+    site_file = project / "content" / "site.yml"
+    site_file.write_text(
+        site_file.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8"
+    )
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert not (built.site / "search").exists()
+    assert built.page("index.html").select("form[role=search]") == []
+
+
+def test_search_setting_must_be_a_boolean(project_from: Callable[[str], Path]) -> None:
+    project = project_from("valid/minimal")
+    site_file = project / "content" / "site.yml"
+    site_file.write_text(site_file.read_text(encoding="utf-8") + "search: 是\n", encoding="utf-8")
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert "content/site.yml:" in built.output and "search：" in built.output

@@ -133,6 +133,8 @@ class SiteConfig:
     """Footer details."""
     page_size: int = 20
     """Articles per page in column, tag and branch lists."""
+    search: bool = True
+    """Whether the site has full-text search (the box, the page and the index)."""
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class Renderer:
         """Feeds, sitemap, the search index, the theme's static files and the columns' assets."""
         return [
             *machine_readable_outputs(self.site),
-            *search_index_files(self.site),
+            *(search_index_files(self.site) if self.site.config.search else []),
             *_static_files(self.dirs),
             *_assets(self.site, self.root),
         ]
@@ -300,7 +300,8 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
                     ("term", taxonomy, term.name),
                     {**common, "term": term, "pagination": pagination, "articles": cards},
                 )
-    yield SEARCH_URL, "search.html", None, {"current_slug": None}
+    if site.config.search:
+        yield SEARCH_URL, "search.html", None, {"current_slug": None}
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
 
 

@@ -21,7 +21,15 @@ from zhuanlan.slugs import is_valid_slug
 
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "subtitle", "language", "base_url", "page_size", "institution")
+SITE_FIELDS = (
+    "title",
+    "subtitle",
+    "language",
+    "base_url",
+    "page_size",
+    "search",
+    "institution",
+)
 INSTITUTION_FIELDS = (
     "host",
     "operator",
@@ -216,9 +224,13 @@ def _positive(value: Any) -> int:
     return number
 
 
+def _default(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"应为 true 或 false，实际是 {_describe(value)}", "例如 draft: true")
+        raise _Invalid(f"应为 true 或 false，实际是 {_describe(value)}", "写作 true 或 false，不加引号")
     return value
 
 
@@ -296,6 +308,7 @@ def check_site(data: YamlMapping, path: str, problems: Problems) -> SiteConfig:
         base_url=fields.get("base_url", _base_url),
         institution=institution,
         page_size=fields.get("page_size", _positive) or 20,
+        search=_default(fields.get("search", _boolean), True),
     )
 
 
