@@ -17,7 +17,7 @@ from zhuanlan.errors import ContentError, Problem, Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, Site, SiteSummary
 from zhuanlan.output import OutputFile
-from zhuanlan.parallel import map_parallel, usable_cores
+from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
 from zhuanlan.render import (
     EVERYTHING,
@@ -231,7 +231,8 @@ def render_pages_into(folder: Path, renderer: Renderer, pages: list[int]) -> Non
     step = max(1, min(200, len(pages) // (usable_cores() * 4) or 1))
     batches = [pages[start : start + step] for start in range(0, len(pages), step)]
     try:
-        results = map_parallel(_render_batch, batches)
+        # A batch is `step` pages: worth a worker when it holds enough of them.
+        results = map_parallel(_render_batch, batches, minimum_batch=max(1, MINIMUM_BATCH // step))
     finally:
         _job = None
     problems = [problem for found in results for problem in found]

@@ -230,7 +230,9 @@ def _default(value: bool | None, default: bool) -> bool:
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"应为 true 或 false，实际是 {_describe(value)}", "写作 true 或 false，不加引号")
+        raise _Invalid(
+            f"应为 true 或 false，实际是 {_describe(value)}", "写作 true 或 false，不加引号"
+        )
     return value
 
 
