@@ -279,3 +279,26 @@ def test_result_text_is_never_read_as_html(
     assert page.locator("#search-results img").count() == 0
     assert not dialogs
     page.close()
+
+
+def test_more_results_come_ten_at_a_time(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    articles = [
+        Article(number, f"第{number}篇", ["法院" * (number + 1)], dt.date(2024, 1, 1 + number))
+        for number in range(23)
+    ]
+    built = run_build(write_project(tmp_path_factory.mktemp("many"), articles))
+    assert built.exit_code == 0, built.output
+    page = browser.new_page()
+    page.goto((built.site / SEARCH_PAGE).as_uri() + "?q=法院")
+    # Most occurrences first.
+    assert results_after(page) == [f"第{number}篇" for number in range(22, 12, -1)]
+    assert page.locator("#search-status").inner_text() == "找到 23 篇与“法院”相关的文章。"
+    more = page.get_by_role("button", name="显示更多结果")
+    more.click()
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 20")
+    more.click()
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 23")
+    assert more.is_hidden()
+    page.close()

@@ -14,7 +14,7 @@
   "use strict";
 
   var FORMAT = 1;
-  var PAGE = 20;
+  var PAGE = 10;
   // The text code's symbols: printable ASCII but " and \ (see search/index.py).
   var SYMBOL_COUNT = 93;
   var SYMBOL_INDEX = (function () {
@@ -342,7 +342,9 @@
   }
 
   function article(number) {
-    return load("d/" + number).then(function (entry) {
+    var group = manifest.data.group;
+    return load("d/" + Math.floor(number / group)).then(function (entries) {
+      var entry = entries[number % group];
       if (!entry.chars) {
         entry.chars = Array.from(decodeText(entry[0]));
         entry.folded = entry.chars.map(fold);

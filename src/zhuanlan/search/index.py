@@ -10,8 +10,10 @@ query loads only the records of the characters it contains:
 - ``search/b/<n>.js`` and ``search/u/<n>.js``: shards of bigram and unigram records
   (`postings`), each holding consecutive keys in UTF-16 order (the order of
   JavaScript's string comparison), about `SHARD_BYTES` each;
-- ``search/d/<n>.js``: document n: its text in a compact code, its URL, column and date.
-  A query loads only the documents it shows.
+- ``search/d/<n>.js``: documents `DOCUMENTS_PER_FILE` * n and after: each one's text
+  in a compact code, its URL, column and date. A query loads only the documents it
+  shows. (Files are grouped because creating a file costs about as much as writing
+  50 KB on some disks; a query shows 10 articles, so it loads at most 10 files.)
 
 Documents are numbered newest first, then by URL, so that the number itself orders
 results that tie on everything else.
@@ -44,6 +46,8 @@ from zhuanlan.search.postings import (
 SEARCH_FOLDER = "search"
 FORMAT = 1
 """Version of the index files; the script refuses another."""
+DOCUMENTS_PER_FILE = 4
+"""Documents grouped in one ``d/`` file."""
 SHARD_BYTES = 16 * 1024
 """Records are grouped into shards of about this many bytes (before base64)."""
 CALLBACK = "__zhuanlanSearch"
@@ -82,6 +86,7 @@ def search_index_files(site: Site) -> list[OutputFile]:
         "format": FORMAT,
         "documents": len(documents),
         "chunk": CHUNK_DOCUMENTS,
+        "group": DOCUMENTS_PER_FILE,
         "lengths": _varints(len(text) for text in texts),
         "titles": _varints(text.index(TITLE_SEPARATOR) for text in texts),
         "folds": {char: fold(char) for char in sorted(counts) if fold(char) != char},
@@ -97,10 +102,13 @@ def search_index_files(site: Site) -> list[OutputFile]:
             data = base64.b64encode(b"".join(records)).decode("ascii")
             files.append(_script(f"{kind}/{number}", {"keys": keys, "ends": ends, "data": data}))
     coded_texts = code.encode(texts, max(counts, default="\0"))
-    for number, (document, coded) in enumerate(zip(documents, coded_texts, strict=True)):
-        files.append(
-            _script(f"d/{number}", [coded, document.url, document.column, document.date_text])
-        )
+    entries = [
+        [coded, document.url, document.column, document.date_text]
+        for document, coded in zip(documents, coded_texts, strict=True)
+    ]
+    for start in range(0, len(entries), DOCUMENTS_PER_FILE):
+        group = entries[start : start + DOCUMENTS_PER_FILE]
+        files.append(_script(f"d/{start // DOCUMENTS_PER_FILE}", group))
     return files
 
 
