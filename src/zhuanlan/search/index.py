@@ -13,7 +13,7 @@ query loads only the records of the characters it contains:
 - ``search/d/<n>.js``: documents `DOCUMENTS_PER_FILE` * n and after: each one's text
   in a compact code, its URL, column and date. A query loads only the documents it
   shows. (Files are grouped because creating a file costs about as much as writing
-  50 KB on some disks; a query shows 10 articles, so it loads at most 10 files.)
+  50 KB on some disks; a query shows 10 articles, so it loads at most 10 of them.)
 
 Documents are numbered newest first, then by URL, so that the number itself orders
 results that tie on everything else.
@@ -46,9 +46,9 @@ from zhuanlan.search.postings import (
 SEARCH_FOLDER = "search"
 FORMAT = 1
 """Version of the index files; the script refuses another."""
-DOCUMENTS_PER_FILE = 4
+DOCUMENTS_PER_FILE = 8
 """Documents grouped in one ``d/`` file."""
-SHARD_BYTES = 16 * 1024
+SHARD_BYTES = 32 * 1024
 """Records are grouped into shards of about this many bytes (before base64)."""
 CALLBACK = "__zhuanlanSearch"
 """The function every index file calls with its name and data."""

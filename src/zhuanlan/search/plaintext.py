@@ -18,10 +18,10 @@ TITLE_SEPARATOR = "\n"
 """Between the title and the body: whitespace, so no match spans the two."""
 
 # The body is sanitized HTML; quoted attribute values may still hold a ">".
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_TAG = re.compile(r"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 # Elements after which text is read as a new line, not run into the next word.
 _BLOCK_END = re.compile(
-    r"</(?:p|h[1-6]|li|dt|dd|tr|th|td|blockquote|pre|figcaption|caption)>|<br\s*/?>",
+    r"</(?:p|h[1-6]|li|dt|dd|tr|th|td|blockquote|pre|figcaption|caption)>|<br\b[^>]*>",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[^\S\n]+")
@@ -30,8 +30,9 @@ _LINES = re.compile(r"\s*\n\s*")
 
 def plain_text(body_html: str) -> str:
     """The text a reader sees in `body_html`, one line per block, spaces collapsed."""
-    text = _BLOCK_END.sub(lambda match: match.group(0) + "\n", body_html)
-    text = html.unescape(_TAG.sub("", text))
+    text = _TAG.sub("", _BLOCK_END.sub("\n", body_html))
+    if "&" in text:
+        text = html.unescape(text)
     text = _SPACES.sub(" ", text)
     return _LINES.sub("\n", text).strip()
 
