@@ -9,8 +9,11 @@ a threaded process is unsafe) do the work in-process instead.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -46,5 +49,21 @@ def map_parallel(
         return [function(item) for item in items]
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(items) // (workers * 8))
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         return pool.map(function, items, chunksize=chunk)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when the build process does, even when it is SIGKILLed.
+
+    Otherwise a worker of a killed build would go on writing into the staging folder
+    while the next build deletes it.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
