@@ -249,6 +249,7 @@ def _assemble_article(
         slug=slug,
         title=meta.title,
         date=meta.date,
+        time=meta.time,
         section=section,
         order=meta.order,
         summary=meta.summary,

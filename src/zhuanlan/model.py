@@ -12,7 +12,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlsplit
 
+from zhuanlan.search.plaintext import plain_text
 from zhuanlan.slugs import slugify
 from zhuanlan.text import chinese_date, reading_minutes
 
@@ -68,6 +70,34 @@ RESERVED_TOP_LEVEL = frozenset(
     }
 )
 """Top-level names the site itself uses; no column may take one."""
+
+
+DESCRIPTION_LIMIT = 120
+"""Longest description made from a text (meta tags), in characters."""
+
+# Footnotes are not part of what a description says: neither the markers nor the notes.
+_FOOTNOTE_REF = re.compile(r"<sup\b[^>]*>\s*<a\b[^>]*\bfootnote-ref\b[^>]*>.*?</a>\s*</sup>", re.S)
+_FOOTNOTES = re.compile(r"<div\b[^>]*\bclass=\"footnote\"[^>]*>.*", re.S)
+_SENTENCE_END = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
+
+
+def body_text(html: str) -> str:
+    """The plain text of a rendered body, without footnotes; one line per block."""
+    return plain_text(_FOOTNOTES.sub("", _FOOTNOTE_REF.sub("", html)))
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first sentence-ending punctuation (。！？) or the end of the first block."""
+    match = _SENTENCE_END.search(text)
+    return text[: match.end()].strip() if match else text
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str | None:
+    """`text` on one line, cut to at most `limit` characters (ending in …); None if empty."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -136,6 +166,11 @@ class SiteConfig:
     search: bool = True
     """Whether the site has full-text search (the box, the page and the index)."""
 
+    @property
+    def domain(self) -> str | None:
+        """The host name of `base_url` (www.example.gov.cn), for the SiteDomain meta tag."""
+        return urlsplit(self.base_url).hostname if self.base_url else None
+
 
 @dataclass(frozen=True)
 class MechanismPart:
@@ -177,6 +212,8 @@ class Article:
     """Title, plain text (escaped by the templates)."""
     date: dt.date
     """Publication date."""
+    time: dt.time | None
+    """Publication time of day, only when the front matter gives one (never made up)."""
     section: str | None
     """Key of the mechanism part it belongs to, or None for a column-level article."""
     order: int | None
@@ -211,6 +248,32 @@ class Article:
     def date_text(self) -> str:
         """发布日期 as 2024年1月15日."""
         return chinese_date(self.date)
+
+    @property
+    def date_time_text(self) -> str:
+        """发布日期 as the article page shows it: 2024年1月15日, or 2024年1月15日 09:30."""
+        if self.time is None:
+            return self.date_text
+        return f"{self.date_text} {self.time:%H:%M}"
+
+    @property
+    def datetime_value(self) -> str:
+        """The ``datetime`` of the page's ``<time>``: 2024-01-15, or 2024-01-15T09:30."""
+        if self.time is None:
+            return self.date.isoformat()
+        return f"{self.date.isoformat()}T{self.time:%H:%M}"
+
+    @property
+    def pub_date(self) -> str:
+        """The PubDate meta tag: 2024-01-15 09:30, or just 2024-01-15 when no time is given."""
+        if self.time is None:
+            return self.date.isoformat()
+        return f"{self.date.isoformat()} {self.time:%H:%M}"
+
+    @cached_property
+    def description(self) -> str | None:
+        """For the Description meta tag: the summary, else the start of the body's text."""
+        return self.summary or shorten(body_text(self.body_html))
 
     @property
     def reading_minutes(self) -> int:
@@ -291,6 +354,15 @@ class Column:
     def archive_notice(self) -> str:
         """The notice shown on every page of an archived column."""
         return f"本专题为 {self.year} 年度历史专题，已停止更新"
+
+    @cached_property
+    def description(self) -> str | None:
+        """For the ColumnDescription meta tag: the subtitle, else the introduction's first
+        sentence (at most `DESCRIPTION_LIMIT` characters); None when there is neither."""
+        if self.subtitle:
+            return self.subtitle
+        text = body_text(self.intro_html)
+        return shorten(first_sentence(text)) if text else None
 
     @property
     def mechanism_name(self) -> str:

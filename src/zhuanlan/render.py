@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from zhuanlan.errors import ContentError, Problem
-from zhuanlan.feeds import FEED_URL, machine_readable_outputs
+from zhuanlan.feeds import FEED_URL, absolute, machine_readable_outputs
 from zhuanlan.load import CONTENT_DIR
 from zhuanlan.model import (
     HOME_URL,
@@ -343,6 +343,8 @@ def _environment(dirs: list[Path]) -> jinja2.Environment:
     environment.globals["term_url"] = term_url
     environment.globals["year_url"] = year_url
     environment.globals["FEED_URL"] = FEED_URL
+    # og:url: the same absolute address as the page's entry in the sitemap and feeds.
+    environment.globals["absolute_url"] = absolute
     environment.globals["TAXONOMY_URLS"] = {name: taxonomy_url(name) for name in TAXONOMY_TITLES}
     return environment
 

@@ -105,7 +105,9 @@ _CHINESE_NAMES = {
     "description": "summary",
 }
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:(?:T| +)(\d{2}):(\d{2}))?$")
+"""A date, optionally followed by a time of day: 2024-01-15, 2024-01-15 09:30, 2024-01-15T09:30."""
+_DATE_HINT = "请写成 YYYY-MM-DD，例如 2024-01-15；需要时可加上时间 HH:MM，例如 2024-01-15 09:30"
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,9 @@ class ArticleFrontMatter:
     branch: str | None
     slug: str | None
     draft: bool
+    time: dt.time | None = None
+    """The time of day written after the date, if any; never made up. (Last and with a
+    default, so that a parse cached on disk by an earlier version still reads.)"""
 
 
 @dataclass(frozen=True)
@@ -236,15 +241,30 @@ def _boolean(value: Any) -> bool:
     return value
 
 
-def _date(value: Any) -> dt.date:
+def _date(value: Any) -> tuple[dt.date, dt.time | None]:
+    """A date with an optional time of day (24-hour HH:MM); no time is ever assumed."""
     text = str(value).strip()
     match = _DATE_RE.match(text)
     if not match:
-        raise _Invalid(f"日期格式不正确：{text}", "请写成 YYYY-MM-DD，例如 2024-01-15")
+        # A full-width colon is what a Chinese input method types between hours and minutes.
+        hint = "时间中的冒号请用半角“:”，例如 2024-01-15 09:30" if "：" in text else _DATE_HINT
+        raise _Invalid(f"日期格式不正确：{text}", hint)
+    year, month, day, hour, minute = match.groups()
     try:
-        return dt.date(*(int(part) for part in match.groups()))
+        date = dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise _Invalid(f"不存在的日期：{text}", "检查月份（1–12）和当月的天数") from None
+        raise _Invalid(
+            f"不存在的日期：{year}-{month}-{day}", "检查月份（1–12）和当月的天数"
+        ) from None
+    if hour is None:
+        return date, None
+    try:
+        return date, dt.time(int(hour), int(minute))
+    except ValueError:
+        raise _Invalid(
+            f"不存在的时间：{hour}:{minute}",
+            "时间按 24 小时制写成 HH:MM，小时为 00–23，分钟为 00–59，例如 2024-01-15 09:30",
+        ) from None
 
 
 def _tags(value: Any) -> tuple[str, ...]:
@@ -368,10 +388,11 @@ def check_article(
     fields = _Fields(data, path, line, problems)
     fields.check_known(ARTICLE_FIELDS)
     title = fields.get("title", _text, required=True)
-    date = fields.get("date", _date, required=True)
+    when = fields.get("date", _date, required=True)
+    date, time = when if when else (dt.date.min, None)
     meta = ArticleFrontMatter(
         title=title or "",
-        date=date or dt.date.min,
+        date=date,
         section=fields.get("section", _text),
         order=fields.get("order", _integer),
         summary=fields.get("summary", _text),
@@ -382,5 +403,6 @@ def check_article(
         branch=fields.get("branch", _text),
         slug=fields.get("slug", _slug),
         draft=fields.get("draft", _boolean) or False,
+        time=time,
     )
-    return meta if title and date else None
+    return meta if title and when else None
