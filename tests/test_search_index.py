@@ -9,6 +9,7 @@ the same brute force in real Chromium (test_search_browser.py).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import unicodedata
 from collections import Counter
@@ -19,8 +20,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhuanlan.build import model_project
+from zhuanlan.model import BuildOptions
 from zhuanlan.search.codec import best_orders, encode_segments
-from zhuanlan.search.index import SYMBOLS, TextCode
+from zhuanlan.search.index import SYMBOLS, SearchCache, TextCode, search_index_files
 from zhuanlan.search.plaintext import document_text, plain_text
 from zhuanlan.search.postings import CHUNK_DOCUMENTS, PLANES, chunk_postings, merge_chunks
 
@@ -267,3 +270,27 @@ def test_search_setting_must_be_a_boolean(project_from: Callable[[str], Path]) -
     built = run_build(project)
     assert built.exit_code == 1
     assert "content/site.yml:" in built.output and "search：" in built.output
+
+
+def test_reused_chunks_give_the_same_index_as_a_cold_build(
+    project_from: Callable[[str], Path],
+) -> None:
+    project = project_from("valid/minimal")
+    for number in range(600):  # three chunks
+        (project / f"content/col/a{number:03d}.md").write_text(
+            f"---\ntitle: 文章{number}\ndate: 2024-01-15\n---\n第{number}篇正文，人民法院。\n",
+            encoding="utf-8",
+        )
+    options = BuildOptions(today=dt.date(2024, 12, 31))
+    cache = SearchCache()
+    search_index_files(model_project(project, options), cache)
+    first = dict(cache.chunks)
+    edited = project / "content/col/a300.md"
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace("人民法院", "改过"), encoding="utf-8"
+    )
+    site = model_project(project, options)
+    reused = search_index_files(site, cache)
+    assert reused == search_index_files(site)
+    # Only the chunk holding the edited article was indexed again.
+    assert len(set(cache.chunks) - set(first)) == 1

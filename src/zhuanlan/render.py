@@ -37,7 +37,7 @@ from zhuanlan.model import (
     year_url,
 )
 from zhuanlan.output import OutputFile
-from zhuanlan.search.index import search_index_files
+from zhuanlan.search.index import SearchCache, search_index_files
 
 TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
@@ -72,6 +72,8 @@ class RenderCache:
     """What each taxonomy page showed: its terms (an index) or one term's cards."""
     rendered: int = 0
     """Pages rendered by the last build (the others were unchanged)."""
+    search: SearchCache = field(default_factory=SearchCache)
+    """The search index's chunks, re-indexed only where articles changed."""
 
 
 def theme_dir() -> Path:
@@ -118,11 +120,14 @@ class Renderer:
             raise ContentError([_template_problem(error, self.dirs, self.root)]) from None
         return OutputFile(url, html.encode("utf-8"))
 
-    def other_files(self) -> list[OutputFile]:
-        """Feeds, sitemap, the search index, the theme's static files and the columns' assets."""
+    def other_files(self, search: SearchCache | None = None) -> list[OutputFile]:
+        """Feeds, sitemap, the search index, the theme's static files and the columns' assets.
+
+        With `search`, the search index re-indexes only the chunks whose articles changed.
+        """
         return [
             *machine_readable_outputs(self.site),
-            *(search_index_files(self.site) if self.site.config.search else []),
+            *(search_index_files(self.site, search) if self.site.config.search else []),
             *_static_files(self.dirs),
             *_assets(self.site, self.root),
         ]
@@ -175,7 +180,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
         if cache is not None:
             cache.theme = ()  # nothing rendered with these templates may be reused
         raise ContentError(problems)
-    outputs.extend(renderer.other_files())
+    outputs.extend(renderer.other_files(cache.search if cache is not None else None))
     return outputs
 
 

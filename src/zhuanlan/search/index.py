@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 import numpy as np
@@ -70,10 +71,13 @@ class Document:
     """The date as the page shows it."""
 
 
-def search_index_files(site: Site) -> list[OutputFile]:
-    """Every file of the search index for the published articles of `site`."""
+def search_index_files(site: Site, cache: SearchCache | None = None) -> list[OutputFile]:
+    """Every file of the search index for the published articles of `site`.
+
+    With a `cache`, chunks whose articles did not change since the last call are reused.
+    """
     documents = _documents(site)
-    chunks, texts = _index_chunks(documents)
+    chunks, texts = _index_chunks(documents, cache)
     bigram_keys, bigram_records = merge_chunks([chunk.bigrams for chunk in chunks])
     unigram_keys, unigram_records = merge_chunks([chunk.unigrams for chunk in chunks])
     counts: Counter[str] = Counter()
@@ -130,21 +134,51 @@ def _documents(site: Site) -> list[Document]:
     return documents
 
 
+@dataclass
+class SearchCache:
+    """Chunks indexed by an earlier build in this process (the preview's), by content.
+
+    An edit changes one chunk: the others are taken from here instead of re-indexed.
+    """
+
+    chunks: dict[bytes, tuple[ChunkIndex, list[str]]] = field(default_factory=dict)
+
+
 # The documents being indexed: set just before the workers start, inherited by them.
 _job: list[Document] | None = None
 
 
-def _index_chunks(documents: list[Document]) -> tuple[list[ChunkIndex], list[str]]:
+def _index_chunks(
+    documents: list[Document], cache: SearchCache | None
+) -> tuple[list[ChunkIndex], list[str]]:
     """Index every chunk, on every core; also the documents' texts, in order."""
     global _job
+    starts = range(0, len(documents), CHUNK_DOCUMENTS)
+    keys = [_chunk_key(documents, start) for start in starts]
+    known = cache.chunks if cache else {}
+    missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
     _job = documents
     try:
-        results = map_parallel(
-            _index_chunk, range(0, len(documents), CHUNK_DOCUMENTS), minimum_batch=1
+        fresh = dict(
+            zip(missing, map_parallel(_index_chunk, missing, minimum_batch=1), strict=True)
         )
     finally:
         _job = None
+    results = [
+        fresh[start] if start in fresh else known[key]
+        for start, key in zip(starts, keys, strict=True)
+    ]
+    if cache is not None:
+        cache.chunks = dict(zip(keys, results, strict=True))
     return [chunk for chunk, _ in results], [text for _, texts in results for text in texts]
+
+
+def _chunk_key(documents: list[Document], start: int) -> bytes:
+    """What a chunk's index depends on: its number and its articles' titles and bodies."""
+    digest = hashlib.blake2b(str(start).encode(), digest_size=16)
+    for document in documents[start : start + CHUNK_DOCUMENTS]:
+        digest.update(f"\0{document.title}\0{document.body_html}".encode())
+    return digest.digest()
 
 
 def _index_chunk(start: int) -> tuple[ChunkIndex, list[str]]:
