@@ -18,6 +18,8 @@ import click
 
 from zhuanlan import __version__
 from zhuanlan.build import build, check_project
+from zhuanlan.check.output import print_fixes, print_json, print_text, site_not_built
+from zhuanlan.check.run import fix_project, run_check
 from zhuanlan.errors import ContentError, UsageError
 from zhuanlan.model import BuildOptions
 from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
@@ -93,6 +95,9 @@ def _translate_usage(error: click.UsageError) -> str:
         return f"缺少参数：{error.param.opts[0] if error.param else ''}".rstrip("：")
     if isinstance(error, click.BadParameter):
         name = error.param.opts[0] if error.param and error.param.opts else ""
+        if error.param is not None and isinstance(error.param.type, click.Choice):
+            choices = [str(choice) for choice in error.param.type.choices]
+            return f"参数 {name} 的值无效：只能是 {'、'.join(choices)} 之一"
         return f"参数 {name} 的值无效：{error.message}"
     if isinstance(error, click.BadOptionUsage):
         if "requires an argument" in error.message:
@@ -203,3 +208,43 @@ def serve_command(
         sys.exit(error.exit_code)
     options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
     sys.exit(run_preview(root, host, port, options, open_browser))
+
+
+@main.command("check")
+@project_option
+@click.option("--strict", is_flag=True, help="警告也视为错误：有警告时退出状态为 1。")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="输出格式：text（默认，按文件分组，便于阅读）或 json（便于程序处理）。",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="先把正文中文里的半角标点改为全角（只改正文，不动 front matter），再检查。",
+)
+@drafts_option
+@future_option
+def check_command(
+    project: Path, strict: bool, output_format: str, fix: bool, drafts: bool, future: bool
+) -> None:
+    """发布前检查：内容错误、失效的链接与锚点、缺失的图片、排版问题，不写入 site/。"""
+    options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
+    as_json = output_format == "json"
+    try:
+        if fix:
+            print_fixes(fix_project(project, options), err=as_json)
+        result = run_check(project, options)
+    except UsageError as error:
+        report_usage(error)
+        sys.exit(error.exit_code)
+    if as_json:
+        if result.summary is None:
+            click.echo(site_not_built(), err=True)
+        print_json(result)
+    else:
+        print_text(result, strict=strict)
+    failed = result.errors or (strict and result.warnings)
+    sys.exit(1 if failed else 0)
