@@ -283,14 +283,14 @@ def test_reused_chunks_give_the_same_index_as_a_cold_build(
         )
     options = BuildOptions(today=dt.date(2024, 12, 31))
     cache = SearchCache()
-    search_index_files(model_project(project, options), cache)
+    list(search_index_files(model_project(project, options), cache))
     first = dict(cache.chunks)
     edited = project / "content/col/a300.md"
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("人民法院", "改过"), encoding="utf-8"
     )
     site = model_project(project, options)
-    reused = search_index_files(site, cache)
-    assert reused == search_index_files(site)
+    reused = list(search_index_files(site, cache))
+    assert reused == list(search_index_files(site))
     # Only the chunk holding the edited article was indexed again.
     assert len(set(cache.chunks) - set(first)) == 1

@@ -120,17 +120,17 @@ class Renderer:
             raise ContentError([_template_problem(error, self.dirs, self.root)]) from None
         return OutputFile(url, html.encode("utf-8"))
 
-    def other_files(self, search: SearchCache | None = None) -> list[OutputFile]:
+    def other_files(self, search: SearchCache | None = None) -> Iterator[OutputFile]:
         """Feeds, sitemap, the search index, the theme's static files and the columns' assets.
 
-        With `search`, the search index re-indexes only the chunks whose articles changed.
+        One at a time: the search index of a large archive is tens of megabytes. With
+        `search`, the search index re-indexes only the chunks whose articles changed.
         """
-        return [
-            *machine_readable_outputs(self.site),
-            *(search_index_files(self.site, search) if self.site.config.search else []),
-            *_static_files(self.dirs),
-            *_assets(self.site, self.root),
-        ]
+        yield from machine_readable_outputs(self.site)
+        if self.site.config.search:
+            yield from search_index_files(self.site, search)
+        yield from _static_files(self.dirs)
+        yield from _assets(self.site, self.root)
 
 
 def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> list[OutputFile]:
