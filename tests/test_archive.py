@@ -196,3 +196,20 @@ def test_the_same_content_gives_the_same_feeds(tmp_path: Path) -> None:
     build(root, "--output", str(tmp_path / "again"))
     for name, content in saved.items():
         assert (tmp_path / "again" / name).read_bytes() == content
+
+
+def test_feeds_use_the_time_an_article_gives(tmp_path: Path) -> None:
+    root = make_project(tmp_path, 2)
+    newest = root / "content/news/a01.md"
+    newest.write_text(
+        newest.read_text(encoding="utf-8").replace("date: 2024-01-02", "date: 2024-01-02 09:30"),
+        encoding="utf-8",
+    )
+    built = build(root)
+    feed = ET.parse(built.site / "feed.xml").getroot()
+    assert feed.find(f"{ATOM}updated").text == "2024-01-02T09:30:00+08:00"
+    first, second = feed.findall(f"{ATOM}entry")
+    assert first.find(f"{ATOM}published").text == "2024-01-02T09:30:00+08:00"
+    assert first.find(f"{ATOM}updated").text == "2024-01-02T09:30:00+08:00"
+    # Without a time, midnight stays the convention (Atom needs a time).
+    assert second.find(f"{ATOM}published").text == "2024-01-01T00:00:00+08:00"

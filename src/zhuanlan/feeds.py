@@ -60,8 +60,9 @@ def _newest_first(article: Article) -> tuple[int, str]:
     return -article.date.toordinal(), article.url
 
 
-def _timestamp(date: dt.date) -> str:
-    return f"{date.isoformat()}T00:00:00{TIME_ZONE}"
+def _timestamp(date: dt.date, time: dt.time | None = None) -> str:
+    """An Atom date-time; midnight when the content gives no time (Atom requires one)."""
+    return f"{date.isoformat()}T{(time or dt.time()):%H:%M:%S}{TIME_ZONE}"
 
 
 def _feed(
@@ -75,7 +76,9 @@ def _feed(
     entries = articles[:FEED_ENTRIES]
     home = absolute(base, column.url if column else HOME_URL)
     author = site.config.institution.host or site.config.title
-    updated = entries[0].date if entries else dt.date(1970, 1, 1)
+    newest = max(entries, key=lambda entry: (entry.date, entry.time or dt.time()), default=None)
+    # An empty feed (no published article) is dated at the epoch, never by the clock.
+    updated = _timestamp(newest.date, newest.time) if newest else _timestamp(dt.date(1970, 1, 1))
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(site.config.language)}>',
@@ -88,7 +91,7 @@ def _feed(
         f"  <id>{escape(home)}</id>",
         f'  <link rel="alternate" type="text/html" href={quoteattr(home)}/>',
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + url)}/>',
-        f"  <updated>{_timestamp(updated)}</updated>",
+        f"  <updated>{updated}</updated>",
         f"  <author><name>{escape(author)}</name></author>",
         f'  <generator version="{__version__}">zhuanlan</generator>',
     ]
@@ -105,8 +108,8 @@ def _entry(base: str, article: Article) -> list[str]:
         f"    <title>{escape(article.title)}</title>",
         f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
         f"    <id>{escape(link)}</id>",
-        f"    <published>{_timestamp(article.date)}</published>",
-        f"    <updated>{_timestamp(article.date)}</updated>",
+        f"    <published>{_timestamp(article.date, article.time)}</published>",
+        f"    <updated>{_timestamp(article.date, article.time)}</updated>",
     ]
     if article.author:
         lines.append(f"    <author><name>{escape(article.author)}</name></author>")
