@@ -298,7 +298,7 @@ def test_hints_point_at_the_fix(project_from: Callable[[str], Path]) -> None:
     _, document, _ = check_json(project_from("check/missing-image"))
     hints = [problem["hint"] for problem in document["problems"]]  # type: ignore[union-attr]
     assert "请把图片放在 content/col/活动.jpg" in hints[0]
-    assert "HTML 标签中的相对地址" in hints[1]
+    assert "请把图片放在 content/col/missing.png" in hints[1]
     assert "文件名大小写不一致：网站中的文件是 content/col/logo.png" in hints[2]
     _, document, _ = check_json(project_from("check/missing-anchor"))
     hints = [problem["hint"] for problem in document["problems"]]  # type: ignore[union-attr]

@@ -122,3 +122,18 @@ def test_any_markdown_renders_or_is_refused(source: str) -> None:
         return
     anchors = [h.anchor for h in result.headings]
     assert len(anchors) == len(set(anchors))
+
+
+def test_relative_links_in_raw_html_get_the_page_prefix_too() -> None:
+    html = render_markdown(
+        '<img src="photo.jpg" alt="活动">\n\n段落中的<a href="files/通知.pdf">附件</a>和'
+        '<a href="#note">注</a>、<a href="https://example.cn/">外链</a>。',
+        link_prefix="../",
+    ).html
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("img")["src"] == "../photo.jpg"
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "../files/通知.pdf",
+        "#note",
+        "https://example.cn/",
+    ]

@@ -28,7 +28,7 @@ from zhuanlan.model import SiteSummary
 from zhuanlan.parse import ParseCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 3
+FORMAT = 4
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"

@@ -20,7 +20,7 @@ import re
 import signal
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -84,7 +84,6 @@ def render_markdown(text: str, link_prefix: str = "") -> RenderedMarkdown:
     converter = _converter()
     collector = converter.treeprocessors["zhuanlan"]
     assert isinstance(collector, _ChineseTreeprocessor)
-    collector.link_prefix = link_prefix
     try:
         with _time_limit(TIME_LIMIT_SECONDS):
             html = converter.reset().convert(text)
@@ -97,8 +96,21 @@ def render_markdown(text: str, link_prefix: str = "") -> RenderedMarkdown:
         url_schemes={"http", "https", "mailto", "tel"},
         filter_style_properties={"text-align"},
         link_rel=None,
+        # Here, not in the tree: raw HTML (<img src>, <a href>) is not in the tree.
+        attribute_filter=_prefixer(link_prefix) if link_prefix else None,
     )
     return RenderedMarkdown(clean, tuple(collector.headings), collector.reading_units)
+
+
+def _prefixer(link_prefix: str) -> Callable[[str, str, str], str]:
+    """An nh3 attribute filter putting `link_prefix` before relative href and src URLs."""
+
+    def prefix(tag: str, attribute: str, value: str) -> str:
+        if attribute in ("href", "src") and value and _is_relative(value):
+            return _join_url(link_prefix, value)
+        return value
+
+    return prefix
 
 
 def _refuse_pathological(text: str) -> None:
@@ -173,7 +185,6 @@ class _ChineseTreeprocessor(Treeprocessor):
 
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
-        self.link_prefix = ""
         self.headings: list[Heading] = []
         self.reading_units = 0
 
@@ -182,8 +193,6 @@ class _ChineseTreeprocessor(Treeprocessor):
         self._join_lines(root)
         self._name_headings(root)
         self._wrap_tables(root)
-        if self.link_prefix:
-            self._prefix_links(root)
         self.reading_units = reading_units("".join(root.itertext()))
 
     def _join_lines(self, element: ET.Element) -> None:
@@ -232,13 +241,6 @@ class _ChineseTreeprocessor(Treeprocessor):
                     parent.remove(child)
                     wrapper.append(child)
                     parent.insert(index, wrapper)
-
-    def _prefix_links(self, root: ET.Element) -> None:
-        for element in root.iter():
-            for attribute in ("href", "src"):
-                url = element.get(attribute)
-                if url and _is_relative(url):
-                    element.set(attribute, _join_url(self.link_prefix, url))
 
 
 def _first_char(element: ET.Element) -> str:

@@ -61,9 +61,8 @@ class Owner:
         fragment = unquote(parts.fragment)
         if not parts.path:
             return "", fragment
-        # Markdown links are made relative to the source file; raw HTML is left as it is.
-        folder = posixpath.dirname(page) if reference.kind == "html" else self.base
-        path = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+        # Links are relative to the source file, in Markdown and in raw HTML alike.
+        path = posixpath.normpath(posixpath.join(self.base, unquote(parts.path)))
         if path == ".." or path.startswith("../"):
             return "", fragment  # outside the site
         if path.endswith(_MARKDOWN):

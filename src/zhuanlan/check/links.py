@@ -183,11 +183,6 @@ class SiteChecker:
         for place in owner.locate(link, key, page, without_alt=kind == "missing-alt"):
             written = place.destination if place else link.url
             message, hint = self._describe(kind, written, target, page)
-            if place is not None and place.kind == "html" and kind in _MISSING:
-                hint = (
-                    f"HTML 标签中的相对地址从页面 {page} 所在的位置算起，不会像 Markdown 链接那样"
-                    "自动调整；请改用 Markdown 写法：图片写 ![说明](文件名)，链接写 [文字](文件名)"
-                )
             line, column = (place.line, place.column) if place else (None, None)
             self.found.append(
                 CheckProblem(owner.source.path, line, column, severity, kind, None, message, hint)
