@@ -234,3 +234,18 @@ def test_paths_are_what_the_audit_expects(sample: Built) -> None:
     for kind, url in AUDITED.items():
         if kind != "404":
             assert (sample.site / posixpath.normpath(urlsplit(url).path)).is_file(), url
+
+
+@pytest.mark.parametrize("kind", ["home", "article", "search"])
+def test_usable_at_200_percent_zoom(browser: Browser, sample: Built, kind: str) -> None:
+    """A 1280 px window zoomed to 200 % lays pages out 640 CSS px wide, at twice the scale."""
+    page = browser.new_page(viewport={"width": 640, "height": 450}, device_scale_factor=2)
+    page.goto(
+        (sample.site / AUDITED[kind].split("?")[0]).as_uri()
+        + ("?q=党建" if kind == "search" else "")
+    )
+    assert overflow(page) == 0
+    for control in ["#site-search-input", ".site-nav a"]:
+        box = page.locator(control).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 640, control
+    page.close()
