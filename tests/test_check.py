@@ -514,3 +514,15 @@ def test_sigterm_during_the_check_removes_the_temporary_folder(
     assert "已取消" in stderr
     assert "Traceback" not in stderr
     assert list(temporary.iterdir()) == []
+
+
+def test_a_future_article_with_a_time_is_left_out_like_the_build_leaves_it_out(
+    project_from: Callable[[str], Path],
+) -> None:
+    project = project_from("check/typography")
+    future = project / "content/col/future.md"
+    future.write_text(
+        future.read_text(encoding="utf-8").replace("2099-01-01", "2099-01-01 09:30"),
+        encoding="utf-8",
+    )
+    assert check_json(project)[2] == EXPECTED["typography"]

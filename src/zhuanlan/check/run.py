@@ -69,7 +69,12 @@ def run_check(root: Path, options: BuildOptions) -> CheckResult:
         site = model_sources(sources, options, problems)
     except ContentError as error:
         found += [CheckProblem.from_build(problem) for problem in error]
-    found += source_problems(sources, options)
+    published = (
+        {article.path for column in site.columns for article in column.articles}
+        if site is not None
+        else None
+    )
+    found += source_problems(sources, options, published)
     pages = 0
     if site is not None:
         found += _empty_columns(site)

@@ -8,7 +8,7 @@ like everything else the check does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 from zhuanlan.check.problem import CheckProblem
@@ -24,7 +24,8 @@ from zhuanlan.load import ProjectSources, SourceFile
 from zhuanlan.model import BuildOptions
 from zhuanlan.typography import lint_typography
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\b")
+"""A date, possibly followed by a time (``2024-01-15 09:30``)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,14 @@ class Document:
         return self.source.path
 
 
-def documents(sources: ProjectSources, options: BuildOptions) -> Iterator[Document]:
+def documents(
+    sources: ProjectSources, options: BuildOptions, published: Set[str] | None = None
+) -> Iterator[Document]:
     """Every column file and every article the build would publish with `options`.
 
-    A file whose front matter never ends has no body to check (the build reports it).
+    `published` holds the source paths of the articles the build published, when it got
+    that far; otherwise each article's front matter is read for draft and date. A file
+    whose front matter never ends has no body to check (the build reports it).
     """
     for column in sources.columns:
         files = [column.column_file] if column.column_file else []
@@ -55,7 +60,12 @@ def documents(sources: ProjectSources, options: BuildOptions) -> Iterator[Docume
             document = split(source)
             if document is None:
                 continue
-            if source is column.column_file or _published(document, options):
+            if source is column.column_file:
+                yield document
+            elif published is not None:
+                if source.path in published:
+                    yield document
+            elif _published(document, options):
                 yield document
 
 
@@ -83,18 +93,23 @@ def _published(document: Document, options: BuildOptions) -> bool:
     if data.get("draft") is True and not options.drafts:
         return False
     date = data.get("date")
-    if options.future or not (isinstance(date, str) and _DATE.fullmatch(date)):
+    if options.future or not (isinstance(date, str) and _DATE.match(date)):
         return True
-    return date <= options.today.isoformat()  # ISO dates compare as strings
+    return date[:10] <= options.today.isoformat()  # ISO dates compare as strings
 
 
-def source_problems(sources: ProjectSources, options: BuildOptions) -> list[CheckProblem]:
-    """Warnings about the sources: truncated YAML values and Chinese typography."""
+def source_problems(
+    sources: ProjectSources, options: BuildOptions, published: Set[str] | None = None
+) -> list[CheckProblem]:
+    """Warnings about the sources: truncated YAML values and Chinese typography.
+
+    `published`: the articles the build published, if it did (see `documents`).
+    """
     found: list[CheckProblem] = []
     if sources.site_file is not None:
         site = sources.site_file
         found += [_truncated(site.path, cut) for cut in truncated_values(site.text)]
-    for document in documents(sources, options):
+    for document in documents(sources, options, published):
         if document.front_matter is not None:
             found += [
                 _truncated(document.path, cut)
