@@ -52,8 +52,8 @@ class Owner:
         document = self.document
         return find_references(document.body, document.body_line) if document else []
 
-    def key(self, reference: Reference, page: str) -> Key | None:
-        """Where a reference leads, seen as the build resolves it on `page`."""
+    def key(self, reference: Reference) -> Key | None:
+        """Where a reference leads, as the build resolves it (relative to the source file)."""
         written = html.unescape(reference.destination)
         parts = urlsplit(written)
         if parts.scheme or parts.netloc or written.startswith(("/", "\\")):
@@ -61,7 +61,6 @@ class Owner:
         fragment = unquote(parts.fragment)
         if not parts.path:
             return "", fragment
-        # Links are relative to the source file, in Markdown and in raw HTML alike.
         path = posixpath.normpath(posixpath.join(self.base, unquote(parts.path)))
         if path == ".." or path.startswith("../"):
             return "", fragment  # outside the site
@@ -70,7 +69,7 @@ class Owner:
         return path, fragment
 
     def locate(
-        self, link: Link, key: Key | None, page: str, *, without_alt: bool = False
+        self, link: Link, key: Key | None, *, without_alt: bool = False
     ) -> list[Reference | None]:
         """The places in the source that wrote this link (None: not found).
 
@@ -80,7 +79,7 @@ class Owner:
         matching = [
             ref
             for ref in self.references
-            if (self.key(ref, page) == key if key else html.unescape(ref.destination) == link.url)
+            if (self.key(ref) == key if key else html.unescape(ref.destination) == link.url)
         ]
         if without_alt:
             images = [ref for ref in matching if ref.alt is not None and not ref.alt.strip()]

@@ -26,8 +26,6 @@ from zhuanlan.write import MARKER
 SITE_PREFIX = "site/"
 """How a page made by the templates is named in reports (its place in the output)."""
 
-_MISSING = ("broken-link", "missing-image")
-
 
 @dataclass(frozen=True)
 class _Target:
@@ -180,7 +178,7 @@ class SiteChecker:
         if owner is None:
             self.from_templates.setdefault((severity, kind, link.url, target), []).append(page)
             return
-        for place in owner.locate(link, key, page, without_alt=kind == "missing-alt"):
+        for place in owner.locate(link, key, without_alt=kind == "missing-alt"):
             written = place.destination if place else link.url
             message, hint = self._describe(kind, written, target, page)
             line, column = (place.line, place.column) if place else (None, None)
