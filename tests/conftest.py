@@ -67,6 +67,20 @@ def run_build(project: Path, *args: str) -> Built:
     return Built(result, project, site)
 
 
+def folders_beside_site(project: Path, settle: float = 20.0) -> list[str]:
+    """What is left beside ``site/`` once the replaced site's background deletion ends.
+
+    A build hands the old site to a detached deleter, so it may still be there for a
+    moment after the build returns; anything else left there stays.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        left = sorted(p.name for p in project.iterdir() if p.name.startswith("site."))
+        if not any(".zhuanlan-trash-" in name for name in left) or time.monotonic() > deadline:
+            return left
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def project_from(tmp_path: Path) -> Callable[[str], Path]:
     """Copy a fixture site (``valid/minimal``) or ``sample`` (the repo's content) to tmp."""

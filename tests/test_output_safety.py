@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 
 from zhuanlan.write import MARKER
 
-from conftest import run_build
+from conftest import folders_beside_site, run_build
 
 
 @pytest.fixture
@@ -145,3 +147,42 @@ def test_an_empty_staging_folder_left_by_a_kill_is_cleaned_up(project: Path) -> 
     empty.mkdir()
     assert run_build(project).exit_code == 0
     assert not empty.exists()
+
+
+def test_the_replaced_site_is_deleted_after_the_build_returns(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    old_index = (project / "site/index.html").stat().st_ino
+    (project / "content/col/first.md").write_text(
+        (project / "content/col/first.md").read_text(encoding="utf-8") + "\n新的段落。\n",
+        encoding="utf-8",
+    )
+    assert run_build(project).exit_code == 0
+    assert (project / "site/index.html").stat().st_ino != old_index
+    # Deleted by a detached process: gone soon, without the build waiting for it.
+    assert folders_beside_site(project) == []
+
+
+def test_trash_being_deleted_is_left_to_its_deleter(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    trash = project / "site.zhuanlan-trash-busy"
+    trash.mkdir()
+    (trash / MARKER).write_text("", encoding="utf-8")
+    (trash / "index.html").write_text("old", encoding="utf-8")
+    handle = os.open(trash, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # what a running deleter holds
+        assert run_build(project).exit_code == 0
+        assert (trash / "index.html").is_file()
+    finally:
+        os.close(handle)
+    # Its deleter died: the next build removes it.
+    assert run_build(project).exit_code == 0
+    assert not trash.exists()
+
+
+def test_trash_of_someone_else_is_left_alone(project: Path) -> None:
+    lookalike = project / "site.zhuanlan-trash-not-ours"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
+    assert run_build(project).exit_code == 0
+    assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"

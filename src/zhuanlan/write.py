@@ -19,16 +19,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from zhuanlan.discard import MARKER as MARKER
+from zhuanlan.discard import discard_in_background, remove_if_abandoned
 from zhuanlan.errors import UsageError
 from zhuanlan.load import CONTENT_DIR
 from zhuanlan.output import OutputFile
 from zhuanlan.render import TEMPLATES_DIR
 
-MARKER = ".zhuanlan-site"
-"""File in every folder zhuanlan builds; only such a folder is ever replaced."""
 _MARKER_TEXT = "由 zhuanlan 生成的网站目录，每次构建时整体替换。\nBuilt by zhuanlan; replaced on every build.\n"
 _STAGING = ".zhuanlan-staging-"
 _RETIRED = ".zhuanlan-old-"
+_TRASH = ".zhuanlan-trash-"
 
 
 def prepare_output_dir(output: Path, root: Path) -> None:
@@ -143,12 +144,20 @@ def _swap_in(staging: Path, output: Path) -> None:
     if _exchange(staging, output):
         # The old site now sits at the staging path: site/ was never missing, not even
         # for an instant.
-        _remove_tree(staging)
+        _discard(staging, output)
         return
     retired = output.with_name(f"{output.name}{_RETIRED}{os.getpid()}")
     output.rename(retired)
     staging.rename(output)
-    _remove_tree(retired)
+    _discard(retired, output)
+
+
+def _discard(old: Path, output: Path) -> None:
+    """Delete the replaced site in the background: the build is done, the new site is in."""
+    trash = Path(tempfile.mkdtemp(prefix=output.name + _TRASH, dir=output.parent))
+    # Renaming over the empty placeholder is atomic, and the name cannot be taken.
+    old.rename(trash)
+    discard_in_background(trash)
 
 
 _RENAME_EXCHANGE = 2
@@ -189,6 +198,8 @@ def _recover_interrupted_swap(output: Path) -> None:
 def _remove_leftovers(output: Path) -> None:
     for leftover in _leftovers(output, _STAGING) + _leftovers(output, _RETIRED):
         _remove_tree(leftover)
+    for trash in _leftovers(output, _TRASH):
+        remove_if_abandoned(trash)
 
 
 def _leftovers(output: Path, infix: str) -> list[Path]:
