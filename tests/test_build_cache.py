@@ -191,3 +191,62 @@ def test_a_body_edit_leaves_tag_pages_alone_a_title_edit_does_not(project: Path)
     assert run_build(project).exit_code == 0
     assert tag_page.stat().st_ino != inode
     assert "继续夯实" in tag_page.read_text("utf-8")
+
+
+@pytest.fixture
+def archive(project_from: Callable[[str], Path]) -> Path:
+    """A column of 600 articles: three chunks of the search index."""
+    project = project_from("valid/minimal")
+    for number in range(600):
+        (project / f"content/col/a{number:03}.md").write_text(
+            f"---\ntitle: 文章{number}\ndate: 2024-01-15\nsection: goal\n---\n"
+            f"第{number}篇的正文，讲述支部建设。\n",
+            encoding="utf-8",
+        )
+    return project
+
+
+def search_chunks(project: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_ino for p in (project / CACHE_DIR / "search").iterdir()}
+
+
+def test_an_edit_reindexes_one_search_chunk_and_keeps_the_others(
+    archive: Path, tmp_path: Path
+) -> None:
+    assert run_build(archive).exit_code == 0
+    before = search_chunks(archive)
+    assert len(before) == 3
+    article = archive / "content/col/a300.md"
+    article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
+    assert run_build(archive).exit_code == 0
+    after = search_chunks(archive)
+    assert len(after) == 3
+    assert len(after.keys() & before.keys()) == 2
+    assert all(after[name] == before[name] for name in after.keys() & before.keys())
+    assert files(archive / "site") == cold_build(archive, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other-engine", "wrong-shape", "stray"])
+def test_a_damaged_search_chunk_is_indexed_again(
+    archive: Path, tmp_path: Path, damage: str
+) -> None:
+    assert run_build(archive).exit_code == 0
+    shutil.rmtree(archive / "site")
+    chunk = sorted((archive / CACHE_DIR / "search").iterdir())[1]
+    if damage == "garbage":
+        chunk.write_bytes(b"\x80\x05not a pickle")
+    elif damage == "other-engine":
+        chunk.write_bytes(pickle.dumps(("zhuanlan 0.0.0", None)))
+    elif damage == "wrong-shape":
+        engine = pickle.loads(chunk.read_bytes())[0]
+        chunk.write_bytes(pickle.dumps((engine, ["a", "list"])))
+    else:
+        (chunk.parent / "notes.txt").write_text("not ours", "utf-8")
+    again = run_build(archive)
+    assert again.exit_code == 0, again.output
+    assert "Traceback" not in again.output
+    assert files(archive / "site") == cold_build(archive, tmp_path)
+    if damage == "stray":
+        assert (chunk.parent / "notes.txt").is_file()
+    else:
+        assert len(search_chunks(archive)) == 3

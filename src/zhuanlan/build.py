@@ -107,7 +107,12 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # Render and write the other pages on every core, each page straight to its
         # file, so no process holds the whole site in memory.
         render_pages_into(folder, renderer, to_render)
-        files = write_files(folder, renderer.other_files())
+        # Loaded only now, after the render workers are gone: the chunks of a large
+        # archive take tens of megabytes.
+        search = store.load_search() if site.config.search else None
+        files = write_files(folder, renderer.other_files(search))
+    if search is not None:
+        store.save_search(search)
     summary = SiteSummary.of(site)
     pages = len(renderer.pages)
     state = LastBuild(

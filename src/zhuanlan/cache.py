@@ -1,8 +1,10 @@
 """The build cache on disk, ``.zhuanlan-cache/`` at the project root.
 
-Two things are kept between runs of ``zhuanlan build``:
+Three things are kept between runs of ``zhuanlan build``:
 - every file's parse (front matter checked, Markdown rendered), keyed by a hash of the
   file's text, so an unchanged file is never parsed again;
+- the search index's chunks, one file each, named by a hash of the articles they index,
+  so an edit re-indexes one chunk of 256 articles, not the archive;
 - the fingerprint of the last successful build: a hash of every input (texts, asset
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.
@@ -26,12 +28,15 @@ from typing import Any
 from zhuanlan import __version__
 from zhuanlan.model import SiteSummary
 from zhuanlan.parse import ParseCache
+from zhuanlan.search.index import SearchCache
+from zhuanlan.search.postings import ChunkIndex
 
 CACHE_DIR = ".zhuanlan-cache"
 FORMAT = 4
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"
+_SEARCH = "search"
 
 
 def engine_version() -> str:
@@ -98,6 +103,38 @@ class BuildCacheStore:
         """Record a successful build."""
         self._save(_LAST_BUILD, last)
 
+    def load_search(self) -> SearchCache:
+        """The search chunks earlier builds indexed; any file that cannot be trusted is
+        left out (its chunk is indexed again)."""
+        chunks = {}
+        for name in self._search_files():
+            key = bytes.fromhex(name.removesuffix(".pickle"))
+            chunk = self._load(f"{_SEARCH}/{name}")
+            if (
+                isinstance(chunk, tuple)
+                and len(chunk) == 2
+                and isinstance(chunk[0], ChunkIndex)
+                and isinstance(chunk[1], list)
+            ):
+                chunks[key] = chunk
+        return SearchCache(chunks)
+
+    def save_search(self, cache: SearchCache) -> None:
+        """Keep the chunks of this build: write the new ones, delete those not used."""
+        kept = set(self._search_files())
+        wanted = {f"{key.hex()}.pickle": chunk for key, chunk in cache.chunks.items()}
+        for name, chunk in wanted.items():
+            if name not in kept:
+                self._save(f"{_SEARCH}/{name}", chunk)
+        for name in kept - wanted.keys():
+            (self.folder / _SEARCH / name).unlink(missing_ok=True)
+
+    def _search_files(self) -> list[str]:
+        folder = self.folder / _SEARCH
+        if not folder.is_dir():
+            return []
+        return [path.name for path in folder.iterdir() if _is_chunk_file(path.name)]
+
     def _load(self, name: str) -> Any:
         path = self.folder / name
         if not path.is_file():
@@ -118,12 +155,14 @@ class BuildCacheStore:
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# zhuanlan's build cache: safe to delete, never commit\n*\n")
+        target = self.folder / name
+        target.parent.mkdir(exist_ok=True)
         # Write then rename, so a killed build never leaves half a cache file behind.
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
             with os.fdopen(handle, "wb") as stream:
                 pickle.dump((self.engine, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            Path(temporary).replace(self.folder / name)
+            Path(temporary).replace(target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -153,3 +192,8 @@ def _hash_folder(path: str, prefix: str, digest: Any) -> None:
         else:
             status = entry.stat(follow_symlinks=False)
             digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+
+
+def _is_chunk_file(name: str) -> bool:
+    stem = name.removesuffix(".pickle")
+    return stem != name and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
