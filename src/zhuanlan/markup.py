@@ -31,6 +31,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from zhuanlan.inline import install_fast_inline
 from zhuanlan.model import Heading
 from zhuanlan.text import join_wide_lines, reading_units
 
@@ -74,14 +75,17 @@ class RenderedMarkdown:
     reading_units: int
 
 
-def render_markdown(text: str, link_prefix: str = "") -> RenderedMarkdown:
+def render_markdown(
+    text: str, link_prefix: str = "", *, fast_inline: bool = True
+) -> RenderedMarkdown:
     """Render Markdown to sanitized HTML; raise `MarkdownRefused` for hostile input.
 
     `link_prefix` is prepended to relative URLs: ``"../"`` for an article, whose page
-    sits one folder below its source file.
+    sits one folder below its source file. `fast_inline=False` renders with Python-Markdown's
+    stock inline stage, which the default one must match byte for byte (see `zhuanlan.inline`).
     """
     _refuse_pathological(text)
-    converter = _converter()
+    converter = _converter(fast_inline)
     collector = converter.treeprocessors["zhuanlan"]
     assert isinstance(collector, _ChineseTreeprocessor)
     try:
@@ -160,17 +164,22 @@ def _time_limit(seconds: float) -> Iterator[None]:
 _local = threading.local()
 
 
-def _converter() -> markdown.Markdown:
+def _converter(fast_inline: bool = True) -> markdown.Markdown:
     # Building a Markdown instance costs more than converting a short article: reuse one
-    # per thread (or per worker process), reset between documents.
-    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    # per thread (or per worker process) and kind, reset between documents.
+    converters: dict[bool, markdown.Markdown] | None = getattr(_local, "converters", None)
+    if converters is None:
+        converters = _local.converters = {}
+    converter = converters.get(fast_inline)
     if converter is None:
         converter = markdown.Markdown(
             extensions=["tables", "fenced_code", "footnotes", "sane_lists", _ChineseExtension()],
             extension_configs={"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处注释"}},
             output_format="html",
         )
-        _local.converter = converter
+        if fast_inline:
+            install_fast_inline(converter)  # after the extensions: it lists their patterns
+        converters[fast_inline] = converter
     return converter
 
 
