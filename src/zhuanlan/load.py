@@ -101,14 +101,14 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
     column_file: SourceFile | None = None
     articles: list[SourceFile] = []
     assets: list[str] = []
-    for path in _walk(folder):
-        relative = path.relative_to(folder).as_posix()
-        if _links_outside(path, root, problems):
+    prefix = _relative(root, folder) + "/"
+    for relative, entry in _walk(str(folder)):
+        if entry.is_symlink() and _links_outside(Path(entry.path), root, problems):
             continue
         if relative == COLUMN_FILE:
-            column_file = read_text(root, path, problems)
-        elif path.suffix.lower() in (".md", ".markdown"):
-            article = read_text(root, path, problems)
+            column_file = read_text(root, Path(entry.path), problems)
+        elif relative.lower().endswith((".md", ".markdown")):
+            article = _read_source(prefix + relative, entry.path, problems)
             if article is not None:
                 articles.append(article)
         else:
@@ -141,13 +141,25 @@ def _links_outside(path: Path, root: Path, problems: Problems) -> bool:
     return True
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Files below `folder`, sorted, skipping hidden and editor files; links not followed."""
-    found: list[Path] = []
-    for directory, subdirectories, files in os.walk(folder):
-        subdirectories[:] = sorted(name for name in subdirectories if not is_ignored(name))
-        found.extend(Path(directory) / name for name in files if not is_ignored(name))
-    return sorted(found)
+def _walk(folder: str, prefix: str = "") -> list[tuple[str, os.DirEntry[str]]]:
+    """Files below `folder` (relative POSIX path, entry), sorted by that path, skipping
+    hidden and editor files and links to folders.
+
+    Strings and directory entries, not `Path` objects: this runs for every file of the
+    archive on every build, even one that turns out to have nothing to do.
+    """
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    with os.scandir(folder) as listing:
+        entries = [entry for entry in listing if not is_ignored(entry.name)]
+    for entry in entries:
+        relative = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            found.extend(_walk(entry.path, relative + "/"))
+        elif not (entry.is_symlink() and entry.is_dir()):
+            found.append((relative, entry))
+    # In path order (part by part, as `Path` sorts), not string order: "a/b" < "a-b".
+    found.sort(key=lambda item: item[0].split("/"))
+    return found
 
 
 def is_ignored(name: str) -> bool:
@@ -165,9 +177,13 @@ def _relative(root: Path, path: Path) -> str:
 
 def read_text(root: Path, path: Path, problems: Problems) -> SourceFile | None:
     """Read and decode one file; None (with a problem recorded) when it is not UTF-8."""
-    relative = _relative(root, path)
+    return _read_source(_relative(root, path), str(path), problems)
+
+
+def _read_source(relative: str, path: str, problems: Problems) -> SourceFile | None:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as stream:  # noqa: PTH123 - see _walk: no Path per file
+            data = stream.read()
     except OSError as error:
         problems.add(relative, None, None, f"无法读取文件：{error.strerror}")
         return None
