@@ -137,3 +137,13 @@ def test_relative_links_in_raw_html_get_the_page_prefix_too() -> None:
         "#note",
         "https://example.cn/",
     ]
+
+
+def test_an_empty_body_has_no_headings_or_reading_time_of_the_document_before() -> None:
+    # Python-Markdown skips its tree processors for an empty text: nothing of the
+    # previous document converted in this process may leak into this one.
+    render_markdown("## 第一部分\n\n正文内容较长的一段。\n\n## 第二部分\n\n更多正文。\n")
+    empty = render_markdown("")
+    assert empty.headings == ()
+    assert empty.reading_units == 0
+    assert empty.html == ""

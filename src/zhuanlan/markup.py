@@ -88,6 +88,8 @@ def render_markdown(
     converter = _converter(fast_inline)
     collector = converter.treeprocessors["zhuanlan"]
     assert isinstance(collector, _ChineseTreeprocessor)
+    # Python-Markdown skips tree processors for a blank text: clear the last document's.
+    collector.reset()
     try:
         with _time_limit(TIME_LIMIT_SECONDS):
             html = converter.reset().convert(text)
@@ -195,6 +197,11 @@ class _ChineseTreeprocessor(Treeprocessor):
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
         self.headings: list[Heading] = []
+        self.reading_units = 0
+
+    def reset(self) -> None:
+        """Forget the previous document."""
+        self.headings = []
         self.reading_units = 0
 
     def run(self, root: ET.Element) -> None:
