@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[search].append(cold_build(project, site))
         without, with_search = statistics.median(times[False]), statistics.median(times[True])
 
-        from zhuanlan.build import default_options, model_project
+        from zhuanlan.build import default_options
+        from zhuanlan.pipeline import model_project
 
         model = model_project(project, default_options())
         articles = sorted(

@@ -20,8 +20,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhuanlan.build import model_project
 from zhuanlan.model import BuildOptions
+from zhuanlan.pipeline import model_project
 from zhuanlan.search.codec import best_orders, encode_segments
 from zhuanlan.search.index import SYMBOLS, SearchCache, TextCode, search_index_files
 from zhuanlan.search.plaintext import document_text, plain_text

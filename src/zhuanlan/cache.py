@@ -23,13 +23,14 @@ import tempfile
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zhuanlan import __version__
 from zhuanlan.model import SiteSummary
-from zhuanlan.parse import ParseCache
-from zhuanlan.search.index import SearchCache
-from zhuanlan.search.postings import ChunkIndex
+
+if TYPE_CHECKING:
+    from zhuanlan.parse import ParseCache
+    from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
 FORMAT = 4
@@ -79,6 +80,10 @@ class BuildCacheStore:
 
     def load_parsed(self) -> ParseCache:
         """The parse cache, or an empty one if there is none or it cannot be trusted."""
+        # Imported here: a build with nothing to do loads only the last build's record,
+        # and should not wait for Python-Markdown and NumPy to import.
+        from zhuanlan.parse import ParseCache
+
         entries = self._load(_PARSED)
         if isinstance(entries, dict):
             return ParseCache.from_entries(entries)
@@ -106,6 +111,9 @@ class BuildCacheStore:
     def load_search(self) -> SearchCache:
         """The search chunks earlier builds indexed; any file that cannot be trusted is
         left out (its chunk is indexed again)."""
+        from zhuanlan.search.index import SearchCache
+        from zhuanlan.search.postings import ChunkIndex
+
         chunks = {}
         for name in self._search_files():
             key = bytes.fromhex(name.removesuffix(".pickle"))

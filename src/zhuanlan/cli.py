@@ -18,12 +18,9 @@ import click
 
 from zhuanlan import __version__
 from zhuanlan.build import build, check_project
-from zhuanlan.check.output import print_fixes, print_json, print_text, site_not_built
-from zhuanlan.check.run import fix_project, run_check
 from zhuanlan.errors import ContentError, UsageError
 from zhuanlan.model import BuildOptions
 from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
-from zhuanlan.serve import run_preview
 
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 
@@ -207,6 +204,10 @@ def serve_command(
         report_usage(error)
         sys.exit(error.exit_code)
     options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
+    # Each command imports what only it needs: `zhuanlan build` with nothing to do
+    # takes less time than importing the preview server or the checker would.
+    from zhuanlan.serve import run_preview
+
     sys.exit(run_preview(root, host, port, options, open_browser))
 
 
@@ -231,6 +232,9 @@ def check_command(
     project: Path, strict: bool, output_format: str, fix: bool, drafts: bool, future: bool
 ) -> None:
     """发布前检查：内容错误、失效的链接与锚点、缺失的图片、排版问题，不写入 site/。"""
+    from zhuanlan.check.output import print_fixes, print_json, print_text, site_not_built
+    from zhuanlan.check.run import fix_project, run_check
+
     options = BuildOptions(today=dt.date.today(), drafts=drafts, future=future)
     as_json = output_format == "json"
     try:

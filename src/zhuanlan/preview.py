@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhuanlan.build import BuildCache, render_project
 from zhuanlan.errors import ContentError, Problem
 from zhuanlan.model import BuildOptions, Site
 from zhuanlan.output import OutputFile
+from zhuanlan.pipeline import BuildCache, render_project
 from zhuanlan.render import RenderCache
 
 

@@ -38,8 +38,8 @@ from zhuanlan.model import (
 )
 from zhuanlan.output import OutputFile
 from zhuanlan.search.index import SearchCache, search_index_files
+from zhuanlan.theme import TEMPLATES_DIR, fingerprint_of, template_dirs
 
-TEMPLATES_DIR = "templates"
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
 SCRIPT = f"{STATIC_DIR}/zhuanlan.js"
 SEARCH_SCRIPT = f"{STATIC_DIR}/search.js"
@@ -74,24 +74,6 @@ class RenderCache:
     """Pages rendered by the last build (the others were unchanged)."""
     search: SearchCache = field(default_factory=SearchCache)
     """The search index's chunks, re-indexed only where articles changed."""
-
-
-def theme_dir() -> Path:
-    """The built-in theme: packaged in the wheel, or the checkout's ``templates/``."""
-    packaged = Path(__file__).parent / "theme"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
-
-
-def template_dirs(root: Path) -> list[Path]:
-    """Where templates and static files are looked up, first match wins."""
-    dirs = [root / TEMPLATES_DIR, theme_dir()]
-    unique: list[Path] = []
-    for directory in dirs:
-        if directory.is_dir() and directory.resolve() not in (d.resolve() for d in unique):
-            unique.append(directory)
-    return unique
 
 
 class Renderer:
@@ -149,7 +131,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
             taxonomies["term", taxonomy, term.name] = (titles, term.articles)
     unchanged: set[Dependency] = set()
     if cache is not None:
-        theme = _fingerprint(renderer.dirs)
+        theme = fingerprint_of(renderer.dirs)
         if (cache.theme, cache.config, cache.nav) == (theme, site.config, renderer.nav):
             unchanged = {
                 slug for slug, column in current.items() if cache.columns.get(slug) == column
@@ -308,22 +290,6 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
     if site.config.search:
         yield SEARCH_URL, "search.html", None, {"current_slug": None}
     yield NOT_FOUND_URL, "404.html", None, {"current_slug": None}
-
-
-def theme_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """Every template and static file a project's build uses, with its time and size."""
-    return _fingerprint(template_dirs(root))
-
-
-def _fingerprint(dirs: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    """Every template and static file with its modification time and size."""
-    entries = []
-    for directory in dirs:
-        for path in sorted(directory.rglob("*")):
-            if path.is_file():
-                status = path.stat()
-                entries.append((str(path), status.st_mtime_ns, status.st_size))
-    return tuple(entries)
 
 
 def _environment(dirs: list[Path]) -> jinja2.Environment:

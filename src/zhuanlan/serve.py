@@ -20,9 +20,9 @@ import click
 from zhuanlan.errors import UsageError
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.preview import Outcome, Preview
-from zhuanlan.render import template_dirs
 from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
 from zhuanlan.server import LOOPBACK_NAMES, PreviewServer
+from zhuanlan.theme import template_dirs
 from zhuanlan.watch import Watcher, describe
 
 

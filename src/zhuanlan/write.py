@@ -24,7 +24,7 @@ from zhuanlan.discard import discard_in_background, remove_if_abandoned
 from zhuanlan.errors import UsageError
 from zhuanlan.load import CONTENT_DIR
 from zhuanlan.output import OutputFile
-from zhuanlan.render import TEMPLATES_DIR
+from zhuanlan.theme import TEMPLATES_DIR
 
 _MARKER_TEXT = "由 zhuanlan 生成的网站目录，每次构建时整体替换。\nBuilt by zhuanlan; replaced on every build.\n"
 _STAGING = ".zhuanlan-staging-"

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from zhuanlan.build import check_project, model_sources
+from zhuanlan.build import check_project
 from zhuanlan.check.fix import Fix, fix_file
 from zhuanlan.check.links import check_site
 from zhuanlan.check.problem import CheckProblem, ordered
@@ -29,6 +29,7 @@ from zhuanlan.check.sources import documents, source_problems
 from zhuanlan.errors import ContentError, Problem, Problems, UsageError
 from zhuanlan.load import load_project
 from zhuanlan.model import BuildOptions, Site, SiteSummary
+from zhuanlan.pipeline import model_sources
 from zhuanlan.render import Renderer
 from zhuanlan.write import write_files
 

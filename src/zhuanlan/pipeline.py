@@ -1,0 +1,134 @@
+"""The stages of a build that do the work: parse, assemble, render.
+
+`build.py` decides whether there is work at all (and writes the result); what it calls
+once there is lives here, with everything heavy these stages import (Python-Markdown,
+Jinja2, NumPy): a build with nothing to do never imports this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zhuanlan.assemble import assemble_site
+from zhuanlan.errors import ContentError, Problem, Problems
+from zhuanlan.load import ProjectSources, load_project
+from zhuanlan.model import BuildOptions, Site
+from zhuanlan.output import OutputFile
+from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
+from zhuanlan.parse import ParseCache, parse_project
+from zhuanlan.render import EVERYTHING, Dependency, RenderCache, Renderer, render_site
+from zhuanlan.write import write_files
+
+
+@dataclass
+class BuildCache:
+    """Work kept between builds in one process, so that a rebuild redoes only what changed."""
+
+    parsed: ParseCache = field(default_factory=ParseCache)
+    rendered: RenderCache = field(default_factory=RenderCache)
+
+
+def page_dependencies(
+    sources: ProjectSources, site: Site, renderer: Renderer, frame: str
+) -> dict[str, str]:
+    """For every page, a hash of everything it shows.
+
+    Every page depends on the frame (templates, options, engine), the site settings,
+    the navigation and the URLs of all articles (links between files resolve to them).
+    Besides: a column's pages on that column's files; home and year pages on all files;
+    a tag's or branch's pages on the cards of its articles (title, date, summary: no
+    body) and the column titles; a taxonomy's index on its terms and their counts.
+    """
+    urls = sorted(article.url for column in site.columns for article in column.articles)
+    shared = _digest(frame, repr(site.config), repr(renderer.nav), *urls)
+    by_column: dict[str, str] = {}
+    slug_of_folder = {column.source_folder: column.slug for column in site.columns}
+    for column in sources.columns:
+        slug = slug_of_folder.get(column.folder)
+        if slug is None:
+            continue
+        files = [column.column_file, *column.articles] if column.column_file else column.articles
+        by_column[slug] = _digest(shared, *(f"{f.path}:{f.digest}" for f in files), *column.assets)
+    everything = _digest(shared, *sorted(by_column.values()))
+    keys: dict[Dependency, str] = {EVERYTHING: everything, None: shared}
+    keys.update(by_column)
+    titles = repr(sorted((column.slug, column.title) for column in site.columns))
+    for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
+        counts = [f"{term.name}:{len(term.articles)}" for term in terms]
+        keys["terms", taxonomy] = _digest(shared, *counts)
+        for term in terms:
+            keys["term", taxonomy, term.name] = _digest(shared, titles, repr(term.articles))
+    return {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages}
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def model_project(root: Path, options: BuildOptions, cache: BuildCache | None = None) -> Site:
+    """Read, parse and assemble: the site model, or `ContentError` with every problem."""
+    problems = Problems()
+    sources = load_project(root, problems)
+    return model_sources(sources, options, problems, cache.parsed if cache else None)
+
+
+def model_sources(
+    sources: ProjectSources,
+    options: BuildOptions,
+    problems: Problems,
+    parse_cache: ParseCache | None = None,
+) -> Site:
+    """Parse and assemble what was read; raise `ContentError` with every problem."""
+    # Parse each file on its own: front matter against the schema, Markdown to HTML.
+    parsed = parse_project(sources, problems, parse_cache)
+    # Relate files to each other: sections, slugs, reading order, URL collisions.
+    site = assemble_site(parsed, options, problems)
+    problems.raise_if_any()
+    return site
+
+
+def render_project(
+    root: Path, options: BuildOptions, cache: BuildCache | None = None
+) -> tuple[Site, list[OutputFile]]:
+    """The site model and every output file, in memory (the preview's way)."""
+    site = model_project(root, options, cache)
+    return site, render_site(site, root, cache.rendered if cache else None)
+
+
+# What forked workers render: set just before the workers start, inherited by them.
+_job: tuple[Renderer, Path] | None = None
+
+
+def render_pages_into(folder: Path, renderer: Renderer, pages: list[int]) -> None:
+    """Render the pages with these numbers into `folder`; `ContentError` on template errors."""
+    global _job
+    _job = (renderer, folder)
+    step = max(1, min(200, len(pages) // (usable_cores() * 4) or 1))
+    batches = [pages[start : start + step] for start in range(0, len(pages), step)]
+    try:
+        # A batch is `step` pages: worth a worker when it holds enough of them.
+        results = map_parallel(_render_batch, batches, minimum_batch=max(1, MINIMUM_BATCH // step))
+    finally:
+        _job = None
+    problems = [problem for found in results for problem in found]
+    if problems:
+        raise ContentError(problems)
+
+
+def _render_batch(pages: list[int]) -> list[Problem]:
+    """Render some pages and write each at once (runs in a worker)."""
+    assert _job is not None
+    renderer, folder = _job
+    problems: list[Problem] = []
+    for index in pages:
+        try:
+            write_files(folder, [renderer.render(index)])
+        except ContentError as error:
+            problems.extend(error)
+    return problems
