@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zhuanlan.markup import MarkdownRefused, render_markdown
+from zhuanlan.text import HAN_RE, reading_units
 
 
 def soup(markdown: str, prefix: str = "") -> BeautifulSoup:
@@ -103,6 +104,13 @@ def test_relative_links_get_the_page_prefix() -> None:
 
 def test_reading_units_count_han_characters_and_words() -> None:
     assert render_markdown("党建工作 2023 Party work").reading_units == 4 + 3
+
+
+@given(st.text(alphabet=st.sampled_from("党建𠀀丰年a9Z_ ，。\n-·가")))
+def test_reading_units_are_han_characters_plus_latin_words(text: str) -> None:
+    han = sum(1 for char in text if HAN_RE.fullmatch(char))
+    words = len(re.findall("[0-9A-Za-z]+", text))
+    assert reading_units(text) == han + words
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RE = re.compile(f"[{_HAN}]")
 """One Han character (CJK unified ideographs, extensions A–G, compatibility ideographs)."""
 
-_WORD_RE = re.compile(f"[{_HAN}]|[0-9A-Za-z]+")
+_HAN_RUN_RE = re.compile(f"[{_HAN}]+")
+_LATIN_WORD_RE = re.compile("[0-9A-Za-z]+")
 
 # East Asian "ambiguous" punctuation that is wide in Chinese text.
 _WIDE_PUNCTUATION = frozenset("“”‘’—…·•")
@@ -60,7 +61,8 @@ def _join_if_wide(match: re.Match[str]) -> str:
 
 def reading_units(text: str) -> int:
     """Reading effort of plain text: one per Han character, one per Latin or digit word."""
-    return len(_WORD_RE.findall(text))
+    # Runs of Han characters, not each character: ten times fewer strings to make.
+    return sum(map(len, _HAN_RUN_RE.findall(text))) + len(_LATIN_WORD_RE.findall(text))
 
 
 def reading_minutes(units: int) -> int:
