@@ -152,3 +152,28 @@ def test_close_removes_every_generation(project: Path) -> None:
     assert len(list(preview.workdir.iterdir())) == 2  # the current and the previous one
     preview.close()
     assert not preview.workdir.exists()
+
+
+def test_files_that_come_out_the_same_are_linked_not_written_again(
+    preview: Preview, project: Path
+) -> None:
+    assert preview.rebuild().site is not None
+    before = preview.snapshot.folder
+    assert before is not None
+    # The same characters in another order: the search index's text code stays the same.
+    edit(project / "content/dajuan-2022/a2.md", "正文2", "2正文")
+    assert preview.rebuild().site is not None
+    after = preview.snapshot.folder
+    assert after is not None
+    same = {
+        path.relative_to(after).as_posix(): path.stat().st_ino == (before / rel).stat().st_ino
+        for path in after.rglob("*")
+        if path.is_file()
+        and not path.name.endswith(".html")
+        and (before / (rel := path.relative_to(after))).is_file()
+        and path.read_bytes() == (before / rel).read_bytes()
+    }
+    assert all(same.values()), [path for path, linked in same.items() if not linked]
+    # The search index's untouched files among them (the edited article's are not).
+    assert any(path.startswith("search/") for path in same)
+    assert not all(path in same for path in files(after) if path.startswith("search/"))

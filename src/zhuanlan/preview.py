@@ -90,12 +90,15 @@ class Preview:
             )
             return Outcome(None, time.perf_counter() - started, 0, tuple(error))
         self._publish(Snapshot(folder, previous.generation + 1, (), previous.version + 1))
+        seconds = time.perf_counter() - started
         # The generation before the previous one can go: requests in flight a moment ago
-        # may still be reading the previous one.
-        for old in self.workdir.iterdir():
-            if old.name not in (folder.name, previous.folder.name if previous.folder else ""):
-                shutil.rmtree(old, ignore_errors=True)
-        return Outcome(site, time.perf_counter() - started, self.cache.rendered.rendered, ())
+        # may still be reading the previous one. Deleting a large site takes a second or
+        # more, which the browser, reloading already, need not wait for.
+        keep = (folder.name, previous.folder.name if previous.folder else "")
+        old = [path for path in self.workdir.iterdir() if path.name not in keep]
+        if old:
+            threading.Thread(target=_remove_all, args=(old,), daemon=True).start()
+        return Outcome(site, seconds, self.cache.rendered.rendered, ())
 
     def wait_for_change(self, seen: Snapshot | None, timeout: float) -> Snapshot:
         """Block until the snapshot differs from `seen`, the preview closes, or time is up."""
@@ -124,9 +127,12 @@ class Preview:
 
     def _write(self, outputs: list[OutputFile], folder: Path, previous: Path | None) -> None:
         sources: dict[str, tuple[int, int, int]] = {}
+        made: set[Path] = set()
         for item in outputs:
             destination = folder / item.path
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            if destination.parent not in made:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                made.add(destination.parent)
             if item.unchanged and previous is not None:
                 os.link(previous / item.path, destination)
             elif item.content is not None:
@@ -140,3 +146,8 @@ class Preview:
                 else:
                     shutil.copyfile(item.source, destination)
         self._sources = sources
+
+
+def _remove_all(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,7 @@ sub-path and from ``file://``.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import traceback
 from collections.abc import Iterator
@@ -74,6 +75,8 @@ class RenderCache:
     """Pages rendered by the last build (the others were unchanged)."""
     search: SearchCache = field(default_factory=SearchCache)
     """The search index's chunks, re-indexed only where articles changed."""
+    written: dict[str, bytes] = field(default_factory=dict)
+    """A hash of each file besides pages that the last build wrote."""
 
 
 class Renderer:
@@ -162,7 +165,20 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
         if cache is not None:
             cache.theme = ()  # nothing rendered with these templates may be reused
         raise ContentError(problems)
-    outputs.extend(renderer.other_files(cache.search if cache is not None else None))
+    if cache is None:
+        outputs.extend(renderer.other_files())
+        return outputs
+    # Feeds, the sitemap and most search index files come out byte for byte as before:
+    # listed as unchanged, they are linked from the previous build, not written again.
+    written: dict[str, bytes] = {}
+    for item in renderer.other_files(cache.search):
+        if item.content is not None:
+            digest = hashlib.blake2b(item.content, digest_size=16).digest()
+            written[item.path] = digest
+            if cache.written.get(item.path) == digest:
+                item = OutputFile(item.path, unchanged=True)
+        outputs.append(item)
+    cache.written = written
     return outputs
 
 
