@@ -250,3 +250,23 @@ def test_a_damaged_search_chunk_is_indexed_again(
         assert (chunk.parent / "notes.txt").is_file()
     else:
         assert len(search_chunks(archive)) == 3
+
+
+def test_files_that_come_out_the_same_are_linked_not_written_again(archive: Path) -> None:
+    assert run_build(archive).exit_code == 0
+    site = archive / "site"
+    before = {
+        p.relative_to(site).as_posix(): (p.stat().st_ino, p.read_bytes())
+        for p in site.rglob("*.js")
+    }
+    # The same characters in another order: the search index's text code stays the same.
+    article = archive / "content/col/a300.md"
+    article.write_text(article.read_text("utf-8").replace("讲述支部建设", "支部建设讲述"), "utf-8")
+    assert run_build(archive).exit_code == 0
+    kept = linked = 0
+    for path, (inode, content) in before.items():
+        if path.startswith("search/") and (site / path).read_bytes() == content:
+            kept += 1
+            linked += (site / path).stat().st_ino == inode
+    assert kept == linked > 50
+    assert kept < len([path for path in before if path.startswith("search/")])

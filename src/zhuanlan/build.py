@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from zhuanlan.cache import BuildCacheStore, LastBuild, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
+from zhuanlan.output import OutputFile
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
 
@@ -96,18 +98,41 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # Loaded only now, after the render workers are gone: the chunks of a large
         # archive take tens of megabytes.
         search = store.load_search() if site.config.search else None
-        files = write_files(folder, renderer.other_files(search))
+        written: dict[str, str] = {}
+        others = renderer.other_files(search)
+        previous = last.written if last and output_untouched else {}
+        files = write_files(folder, _mark_unchanged(others, previous, written), output)
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)
     pages = len(renderer.pages)
     state = LastBuild(
-        inputs, str(output.resolve()), folder_state(output), summary, pages + files, dependencies
+        inputs,
+        str(output.resolve()),
+        folder_state(output),
+        summary,
+        pages + files,
+        dependencies,
+        written,
     )
     store.save_last_build(state)
     return BuildResult(
         summary, pages + files, cache_note=store.problem, pages=pages, rendered=len(to_render)
     )
+
+
+def _mark_unchanged(
+    outputs: Iterable[OutputFile], previous: dict[str, str], written: dict[str, str]
+) -> Iterator[OutputFile]:
+    """The outputs, those with the bytes the last build wrote marked unchanged (to be
+    linked, not written again); each one's hash recorded in `written`."""
+    for item in outputs:
+        if item.content is not None:
+            digest = hashlib.blake2b(item.content, digest_size=16).hexdigest()
+            written[item.path] = digest
+            if previous.get(item.path) == digest:
+                item = OutputFile(item.path, unchanged=True)
+        yield item
 
 
 def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:

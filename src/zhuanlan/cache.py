@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 4
+FORMAT = 5
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"
@@ -67,6 +67,8 @@ class LastBuild:
     """How many files the output holds."""
     pages: dict[str, str]
     """Each page's URL and the hash of what it showed (see `build.page_dependencies`)."""
+    written: dict[str, str]
+    """A hash of each other file it wrote (feeds, sitemap, search index)."""
 
 
 class BuildCacheStore:

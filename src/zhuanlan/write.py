@@ -94,16 +94,22 @@ def staging_folder(output: Path) -> Iterator[Path]:
         raise
 
 
-def write_files(folder: Path, outputs: Iterable[OutputFile]) -> int:
-    """Write rendered pages and copy files into `folder`; how many were written."""
+def write_files(folder: Path, outputs: Iterable[OutputFile], previous: Path | None = None) -> int:
+    """Write rendered pages and copy files into `folder`; how many were written.
+
+    Files marked unchanged are carried over from `previous`, the current site.
+    """
     count = 0
     made: set[Path] = set()
     for item in outputs:
-        destination = folder / _safe_relative(item.path)
+        relative = _safe_relative(item.path)
+        destination = folder / relative
         if destination.parent not in made:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
-        if item.content is not None:
+        if item.unchanged and previous is not None:
+            _link_or_copy(previous / relative, destination)
+        elif item.content is not None:
             destination.write_bytes(item.content)
         elif item.source is not None:
             shutil.copyfile(item.source, destination)
@@ -124,10 +130,14 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
         if destination.parent not in made:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
-        try:
-            os.link(source / relative, destination)
-        except OSError:
-            shutil.copyfile(source / relative, destination)
+        _link_or_copy(source / relative, destination)
+
+
+def _link_or_copy(source: Path, destination: Path) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copyfile(source, destination)
 
 
 def _safe_relative(path: str) -> Path:
