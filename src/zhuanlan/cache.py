@@ -79,6 +79,8 @@ class BuildCacheStore:
         self.engine = engine_version()
         self.problem: str | None = None
         """Why a cache file was ignored, if one was (for a note to the user)."""
+        self._trusted_chunks: set[str] = set()
+        """Search chunk files that `load_search` read and trusted."""
 
     def load_parsed(self) -> ParseCache:
         """The parse cache, or an empty one if there is none or it cannot be trusted."""
@@ -118,7 +120,6 @@ class BuildCacheStore:
 
         chunks = {}
         for name in self._search_files():
-            key = bytes.fromhex(name.removesuffix(".pickle"))
             chunk = self._load(f"{_SEARCH}/{name}")
             if (
                 isinstance(chunk, tuple)
@@ -126,17 +127,20 @@ class BuildCacheStore:
                 and isinstance(chunk[0], ChunkIndex)
                 and isinstance(chunk[1], list)
             ):
-                chunks[key] = chunk
+                chunks[bytes.fromhex(name.removesuffix(".pickle"))] = chunk
+            elif chunk is not None:
+                self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
+        self._trusted_chunks = {f"{key.hex()}.pickle" for key in chunks}
         return SearchCache(chunks)
 
     def save_search(self, cache: SearchCache) -> None:
-        """Keep the chunks of this build: write the new ones, delete those not used."""
-        kept = set(self._search_files())
+        """Keep the chunks of this build: write those not loaded from a trusted file
+        (new, or replacing a damaged one), delete the files of chunks not used."""
         wanted = {f"{key.hex()}.pickle": chunk for key, chunk in cache.chunks.items()}
         for name, chunk in wanted.items():
-            if name not in kept:
+            if name not in self._trusted_chunks:
                 self._save(f"{_SEARCH}/{name}", chunk)
-        for name in kept - wanted.keys():
+        for name in set(self._search_files()) - wanted.keys():
             (self.folder / _SEARCH / name).unlink(missing_ok=True)
 
     def _search_files(self) -> list[str]:
