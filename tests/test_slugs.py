@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,3 +46,31 @@ def test_chinese_file_name_becomes_pinyin_and_explicit_slug_wins(
     assert (built.site / "col/fa-hui-5-xiang-zhi-neng/index.html").is_file()
     assert (built.site / "col/my-own-slug/index.html").is_file()
     assert not (built.site / "col/explicit").exists()
+
+
+def test_a_large_build_leaves_pinyin_to_its_workers(
+    project_from: Callable[[str], Path],
+) -> None:
+    """pypinyin's 55 MB stay out of the build process (and the render workers it forks):
+    a child process spells the names; the slugs are the same."""
+    project = project_from("valid/minimal")
+    for number in range(120):
+        (project / f"content/col/文章{number}.md").write_text(
+            f"---\ntitle: 文章{number}\ndate: 2024-01-15\nsection: goal\n"
+            f"tags: [理论学习, 重庆{number % 7}]\nbranch: 第{number % 3}党支部\n---\n正文。\n",
+            encoding="utf-8",
+        )
+    script = (
+        "import sys; from pathlib import Path; from zhuanlan.build import build; "
+        "build(Path(sys.argv[1]), Path(sys.argv[1]) / 'site'); "
+        "print('pypinyin' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+    site = project / "site"
+    assert (site / "tags/li-lun-xue-xi/index.html").is_file()
+    assert (site / "tags/chong-qing-3/index.html").is_file()
+    assert (site / "branches/di-2-dang-zhi-bu/index.html").is_file()
+    assert (site / "col/wen-zhang-7/index.html").is_file()

@@ -53,6 +53,16 @@ def map_parallel(
         return pool.map(function, items, chunksize=chunk)
 
 
+def in_child(function: Callable[[T], R], argument: T) -> R:
+    """`function(argument)` in a forked child process, so that what it loads and
+    allocates goes away with the child; in this process where forking is unsafe."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return function(argument)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        return pool.apply(function, (argument,))
+
+
 PR_SET_PDEATHSIG = 1
 
 

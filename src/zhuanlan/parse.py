@@ -8,6 +8,7 @@ stage's business. Problems are recorded, never raised, so every file is looked a
 from __future__ import annotations
 
 import posixpath
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,7 +25,7 @@ from zhuanlan.frontmatter import (
 from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
 from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
 from zhuanlan.model import SiteConfig
-from zhuanlan.parallel import map_parallel
+from zhuanlan.parallel import in_child, map_parallel
 from zhuanlan.schema import (
     ArticleFrontMatter,
     ColumnFrontMatter,
@@ -32,7 +33,13 @@ from zhuanlan.schema import (
     check_column,
     check_site,
 )
-from zhuanlan.slugs import slug_from_name
+from zhuanlan.slugs import (
+    needs_pinyin,
+    remember_slugs,
+    slug_from_name,
+    slugify,
+    spell_names,
+)
 
 T = TypeVar("T")
 
@@ -184,8 +191,40 @@ def parse_project(
         parsed = _parse_column(column, problems, cache)
         if parsed is not None:
             columns.append(parsed)
+    _spell_names(columns, cache)
     cache.finish_build()
     return ParsedProject(config, tuple(columns))
+
+
+def _spell_names(columns: list[ParsedColumn], cache: ParseCache) -> None:
+    """Spell the Chinese tags, branches and file names in pinyin for their URLs.
+
+    In a child process (see `slugs.remember_slugs`: pypinyin takes 55 MB), and kept
+    in the cache, so that a rebuild spells only new names.
+    """
+    names = sorted(
+        {
+            name
+            for column in columns
+            for article in column.articles
+            for name in (*article.meta.tags, article.meta.branch or "", article.stem)
+            if needs_pinyin(name)
+        }
+    )
+    missing = [name for name in names if ("pinyin", name) not in cache]
+    if missing and "pypinyin" not in sys.modules:
+        for name, slug in zip(missing, in_child(spell_names, missing), strict=True):
+            cache.store(("pinyin", name), slug, ())
+    remember_slugs(
+        {
+            name: cache.parse(("pinyin", name), Problems(), partial(_spell_here, name))
+            for name in names
+        }
+    )
+
+
+def _spell_here(name: str, problems: Problems) -> str:
+    return slugify(name)
 
 
 def _parse_site(source: SourceFile | None, problems: Problems) -> SiteConfig:

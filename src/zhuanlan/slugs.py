@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -22,13 +23,43 @@ def is_valid_slug(text: str) -> bool:
     return bool(SLUG_RE.match(text))
 
 
-@lru_cache(maxsize=16384)
+_SPELLED: dict[str, str] = {}
+"""Slugs of Chinese names worked out in another process (see `remember_slugs`)."""
+
+
+def remember_slugs(slugs: Mapping[str, str]) -> None:
+    """Take slugs that `slugify` gave in another process.
+
+    pypinyin's dictionaries take 55 MB and a fifth of a second to load. A build spells
+    its tags, branches and file names in a short-lived child process (`spell_names`)
+    and remembers the result, so that neither the build process nor the render workers
+    it forks ever hold those dictionaries.
+    """
+    _SPELLED.update(slugs)
+
+
+def needs_pinyin(name: str) -> bool:
+    """Whether slugging `name` needs pypinyin (it has characters beyond ASCII)."""
+    return not unicodedata.normalize("NFKC", name).isascii()
+
+
+def spell_names(names: list[str]) -> list[str]:
+    """The slug of each name (what a child process runs for `remember_slugs`)."""
+    return [slugify(name) for name in names]
+
+
 def slugify(text: str) -> str:
     """Turn any title or file name into a slug; empty when nothing usable remains.
 
     Full-width letters and digits are folded first (ＡＢ１ → ab1), each Han character
     becomes its toneless pinyin syllable, every other run of characters a hyphen.
     """
+    spelled = _SPELLED.get(text)
+    return spelled if spelled is not None else _slugify(text)
+
+
+@lru_cache(maxsize=16384)
+def _slugify(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).lower()
     if folded.isascii():
         syllables = [folded]
