@@ -74,7 +74,8 @@ def test_a_site_edited_by_hand_is_rebuilt(project: Path) -> None:
 def test_a_damaged_cache_is_ignored_and_rebuilt(project: Path, tmp_path: Path, damage: str) -> None:
     assert run_build(project).exit_code == 0
     shutil.rmtree(project / "site")
-    parsed = project / CACHE_DIR / "parsed.pickle"
+    # The column's file of the parse cache (the largest; the other holds pinyin names).
+    parsed = max((project / CACHE_DIR / "parsed").iterdir(), key=lambda p: p.stat().st_size)
     data = parsed.read_bytes()
     if damage == "garbage":
         parsed.write_bytes(b"\x00not a pickle at all")
@@ -83,7 +84,8 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(project: Path, tmp_path: Path, d
     elif damage == "other-engine":
         parsed.write_bytes(pickle.dumps(("zhuanlan 0.0.0", {})))
     else:
-        parsed.write_bytes(pickle.dumps(["a", "list"]))
+        engine = pickle.loads(data)[0]
+        parsed.write_bytes(pickle.dumps((engine, ["a", "list"])))
     again = run_build(project)
     assert again.exit_code == 0, again.output
     assert "Traceback" not in again.output
@@ -91,6 +93,8 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(project: Path, tmp_path: Path, d
         assert "已损坏，已忽略并重新生成" in again.output
     elif damage == "other-engine":
         assert "来自其他版本，已忽略并重新生成" in again.output
+    else:
+        assert "的格式不符，已忽略并重新生成" in again.output
     assert files(project / "site") == cold_build(project, tmp_path)
     # The cache was written anew and is used again.
     assert "已是最新" in run_build(project).output
@@ -276,3 +280,24 @@ def test_files_that_come_out_the_same_are_linked_not_written_again(archive: Path
             linked += (site / path).stat().st_ino == inode
     assert kept == linked > 50
     assert kept < len([path for path in before if path.startswith("search/")])
+
+
+def test_an_edit_rewrites_only_its_columns_parse_cache(
+    project_from: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = project_from("valid/minimal")
+    other = project / "content/other"
+    other.mkdir()
+    (other / "_index.md").write_text("---\ntitle: 另一专栏\nyear: 2023\n---\n", "utf-8")
+    (other / "b.md").write_text("---\ntitle: 乙\ndate: 2023-05-01\n---\n正文。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    cache = project / CACHE_DIR / "parsed"
+    before = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    first = project / "content/col/first.md"
+    first.write_text(first.read_text("utf-8") + "\n补充。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    after = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    assert len(after) == len(before) >= 2
+    assert len(after.keys() - before.keys()) == 1  # the edited column's, under a new name
+    assert all(after[name] == before[name] for name in after.keys() & before.keys())
+    assert files(project / "site") == cold_build(project, tmp_path)

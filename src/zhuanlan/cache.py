@@ -2,7 +2,8 @@
 
 Three things are kept between runs of ``zhuanlan build``:
 - every file's parse (front matter checked, Markdown rendered), keyed by a hash of the
-  file's text, so an unchanged file is never parsed again;
+  file's text, so an unchanged file is never parsed again; one file per column, so an
+  edit rewrites one column's;
 - the search index's chunks, one file each, named by a hash of the articles they index,
   so an edit re-indexes one chunk of 256 articles, not the archive;
 - the fingerprint of the last successful build: a hash of every input (texts, asset
@@ -33,9 +34,9 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 5
+FORMAT = 6
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
-_PARSED = "parsed.pickle"
+_PARSED = "parsed"
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
 
@@ -79,24 +80,32 @@ class BuildCacheStore:
         self.engine = engine_version()
         self.problem: str | None = None
         """Why a cache file was ignored, if one was (for a note to the user)."""
-        self._trusted_chunks: set[str] = set()
-        """Search chunk files that `load_search` read and trusted."""
+        self._trusted: dict[str, set[str]] = {_PARSED: set(), _SEARCH: set()}
+        """Files of the cache's folders that this build read and trusted, by folder."""
 
     def load_parsed(self) -> ParseCache:
-        """The parse cache, or an empty one if there is none or it cannot be trusted."""
+        """The parse cache: every column's file that can be trusted (the others' files
+        are parsed again)."""
         # Imported here: a build with nothing to do loads only the last build's record,
         # and should not wait for Python-Markdown and NumPy to import.
         from zhuanlan.parse import ParseCache
 
-        entries = self._load(_PARSED)
-        if isinstance(entries, dict):
-            return ParseCache.from_entries(entries)
-        return ParseCache()
+        entries: dict[tuple[str, ...], Any] = {}
+        for name, group in self._load_folder(_PARSED).items():
+            if isinstance(group, dict):
+                entries.update(group)
+                self._trusted[_PARSED].add(name)
+            else:
+                self.problem = f"缓存 {CACHE_DIR}/{_PARSED}/{name} 的格式不符，已忽略并重新生成"
+        return ParseCache.from_entries(entries)
 
     def save_parsed(self, cache: ParseCache) -> None:
-        """Keep the parse cache, if this build changed it."""
-        if cache.changed or not (self.folder / _PARSED).exists():
-            self._save(_PARSED, cache.entries())
+        """Keep the parse cache, one file per column: only changed columns are written."""
+        groups: dict[str, dict[tuple[str, ...], Any]] = {}
+        for key, entry in cache.entries().items():
+            groups.setdefault(_parse_group(key), {})[key] = entry
+        # Named by what they hold (their keys hash the texts), like the search chunks.
+        self._save_folder(_PARSED, {_digest(repr(sorted(g))): g for g in groups.values()})
 
     def load_last_build(self) -> LastBuild | None:
         """The previous build's fingerprint, if there is a trustworthy one."""
@@ -119,35 +128,51 @@ class BuildCacheStore:
         from zhuanlan.search.postings import ChunkIndex
 
         chunks = {}
-        for name in self._search_files():
-            chunk = self._load(f"{_SEARCH}/{name}")
+        for name, chunk in self._load_folder(_SEARCH).items():
             if (
                 isinstance(chunk, tuple)
                 and len(chunk) == 2
                 and isinstance(chunk[0], ChunkIndex)
                 and isinstance(chunk[1], list)
             ):
-                chunks[bytes.fromhex(name.removesuffix(".pickle"))] = chunk
-            elif chunk is not None:
+                chunks[bytes.fromhex(name)] = chunk
+                self._trusted[_SEARCH].add(name)
+            else:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
-        self._trusted_chunks = {f"{key.hex()}.pickle" for key in chunks}
         return SearchCache(chunks)
 
     def save_search(self, cache: SearchCache) -> None:
-        """Keep the chunks of this build: write those not loaded from a trusted file
-        (new, or replacing a damaged one), delete the files of chunks not used."""
-        wanted = {f"{key.hex()}.pickle": chunk for key, chunk in cache.chunks.items()}
-        for name, chunk in wanted.items():
-            if name not in self._trusted_chunks:
-                self._save(f"{_SEARCH}/{name}", chunk)
-        for name in set(self._search_files()) - wanted.keys():
-            (self.folder / _SEARCH / name).unlink(missing_ok=True)
+        """Keep the chunks of this build: write the new ones, delete those not used."""
+        self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in cache.chunks.items()})
 
-    def _search_files(self) -> list[str]:
-        folder = self.folder / _SEARCH
-        if not folder.is_dir():
+    def _load_folder(self, folder: str) -> dict[str, Any]:
+        """Every file of a cache folder that unpickles, from this engine, by name."""
+        loaded = {}
+        for name in self._folder_files(folder):
+            value = self._load(f"{folder}/{name}.pickle")
+            if value is not None:
+                loaded[name] = value
+        return loaded
+
+    def _save_folder(self, folder: str, wanted: dict[str, Any]) -> None:
+        """Write the files of a cache folder whose content is not already there (each
+        file's name says what it holds), and delete the files no longer wanted."""
+        for name, value in wanted.items():
+            if name not in self._trusted[folder]:
+                self._save(f"{folder}/{name}.pickle", value)
+        for name in set(self._folder_files(folder)) - wanted.keys():
+            (self.folder / folder / f"{name}.pickle").unlink(missing_ok=True)
+
+    def _folder_files(self, folder: str) -> list[str]:
+        path = self.folder / folder
+        if not path.is_dir():
             return []
-        return [path.name for path in folder.iterdir() if _is_chunk_file(path.name)]
+        return [
+            entry.name.removesuffix(".pickle")
+            for entry in path.iterdir()
+            if _is_hash_name(entry.name.removesuffix(".pickle"))
+            and entry.name.endswith(".pickle")
+        ]
 
     def _load(self, name: str) -> Any:
         path = self.folder / name
@@ -208,6 +233,15 @@ def _hash_folder(path: str, prefix: str, digest: Any) -> None:
             digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
 
 
-def _is_chunk_file(name: str) -> bool:
-    stem = name.removesuffix(".pickle")
-    return stem != name and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
+def _is_hash_name(stem: str) -> bool:
+    return len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
+
+
+def _parse_group(key: tuple[str, ...]) -> str:
+    """Which file a parse cache entry is kept in: its column's (its source file's folder
+    under content/), or the one for the names spelled in pinyin."""
+    return key[1].split("/")[1] if key[0] in ("article", "column") else "\0names"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
