@@ -47,10 +47,23 @@ def map_parallel(
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return [function(item) for item in items]
+    # This process takes every `workers`-th item itself instead of waiting idle: one
+    # process fewer, each a copy of what it touches of the site (CPython writes the
+    # reference count of every object it reads, so forked memory does not stay shared).
+    mine = items[workers - 1 :: workers]
+    theirs = [item for index, item in enumerate(items) if index % workers != workers - 1]
     context = multiprocessing.get_context("fork")
-    chunk = max(1, len(items) // (workers * 8))
-    with context.Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        return pool.map(function, items, chunksize=chunk)
+    chunk = max(1, len(theirs) // (workers * 8))
+    with context.Pool(workers - 1, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        pending = pool.map_async(function, theirs, chunksize=chunk)
+        done_here = [function(item) for item in mine]
+        done_there = pending.get()
+    # Back in the order of `items`.
+    results: list[R] = []
+    here, there = iter(done_here), iter(done_there)
+    for index in range(len(items)):
+        results.append(next(here) if index % workers == workers - 1 else next(there))
+    return results
 
 
 def in_child(function: Callable[[T], R], argument: T) -> R:
