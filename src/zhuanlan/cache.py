@@ -170,8 +170,7 @@ class BuildCacheStore:
         return [
             entry.name.removesuffix(".pickle")
             for entry in path.iterdir()
-            if _is_hash_name(entry.name.removesuffix(".pickle"))
-            and entry.name.endswith(".pickle")
+            if _is_hash_name(entry.name.removesuffix(".pickle")) and entry.name.endswith(".pickle")
         ]
 
     def _load(self, name: str) -> Any:
