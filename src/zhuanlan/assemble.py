@@ -118,9 +118,7 @@ def _terms(
 def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
     """Point links to Markdown files at the pages built from them (all URLs are known now)."""
     by_file = {
-        f"{column.slug}/{posixpath.relpath(article.path, f'{CONTENT_DIR}/{column.source_folder}')}": (
-            article.url
-        )
+        f"{column.slug}/{_within(article.path, column.source_folder)}": article.url
         for column in columns
         for article in column.articles
     }
@@ -140,12 +138,14 @@ def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
 
         return resolve_markdown_links(html, page_url, by_file, missing)
 
+    def linked_article(article: Article) -> Article:
+        html = resolve(article.body_html, article.url, article.path)
+        # Most bodies link no Markdown file: keep those articles as they are.
+        return article if html is article.body_html else replace(article, body_html=html)
+
     linked = []
     for column in columns:
-        articles = tuple(
-            replace(article, body_html=resolve(article.body_html, article.url, article.path))
-            for article in column.articles
-        )
+        articles = tuple(linked_article(article) for article in column.articles)
         linked.append(
             replace(
                 column,
@@ -155,6 +155,12 @@ def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
             )
         )
     return linked
+
+
+def _within(path: str, folder: str) -> str:
+    """`path` (``content/<folder>/…``, as the load stage writes it) within `folder`."""
+    prefix = f"{CONTENT_DIR}/{folder}/"
+    return path[len(prefix) :] if path.startswith(prefix) else posixpath.relpath(path, prefix)
 
 
 def _published(article: ParsedArticle, options: BuildOptions) -> bool:

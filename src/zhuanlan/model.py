@@ -371,7 +371,7 @@ class Column:
 
     def part(self, key: str | None) -> MechanismPart | None:
         """The mechanism part with this key, if any."""
-        return next((part for part in self.mechanism if part.key == key), None)
+        return self._parts.get(key) if key is not None else None
 
     def lead_article(self, key: str) -> Article | None:
         """The first article of a mechanism part: where the part's link goes."""
@@ -396,6 +396,11 @@ class Column:
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {article.slug: index for index, article in enumerate(self.articles)}
+
+    @cached_property
+    def _parts(self) -> dict[str, MechanismPart]:
+        # The first part with a key, as a search in order would find (keys are unique).
+        return {part.key: part for part in reversed(self.mechanism)}
 
 
 @dataclass(frozen=True)
