@@ -149,7 +149,10 @@ def test_close_removes_every_generation(project: Path) -> None:
     preview.rebuild()
     preview.rebuild()
     assert preview.workdir.is_dir()
-    assert len(list(preview.workdir.iterdir())) == 2  # the current and the previous one
+    # The current generation, the previous one, and the next one being prepared.
+    generation = preview.snapshot.generation
+    expected = {str(generation - 1), str(generation), str(generation + 1)}
+    assert {path.name for path in preview.workdir.iterdir()} <= expected
     preview.close()
     assert not preview.workdir.exists()
 
@@ -177,3 +180,21 @@ def test_files_that_come_out_the_same_are_linked_not_written_again(
     # The search index's untouched files among them (the edited article's are not).
     assert any(path.startswith("search/") for path in same)
     assert not all(path in same for path in files(after) if path.startswith("search/"))
+
+
+def test_a_rebuild_never_changes_the_generation_being_served(
+    preview: Preview, project: Path
+) -> None:
+    """The next generation is prepared as hard links to the current one: a changed file
+    must replace its link, never write through it into the page being served."""
+    assert preview.rebuild().site is not None
+    for step in range(3):
+        served = preview.snapshot.folder
+        assert served is not None
+        before = files(served)
+        for changed in ("dajuan-2022/a2.md", "dajuan-2023/3-leads.md"):
+            path = project / "content" / changed
+            path.write_text(path.read_text("utf-8") + f"\n又一句{step}。\n", "utf-8")
+        assert preview.rebuild().site is not None
+        assert preview.snapshot.folder != served
+        assert files(served) == before

@@ -63,6 +63,7 @@ class Preview:
         self._changed = threading.Condition()
         self._closed = False
         self._sources: dict[str, tuple[int, int, int]] = {}
+        self._spare: _Spare | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -76,7 +77,8 @@ class Preview:
         folder = self.workdir / str(previous.generation + 1)
         try:
             site, outputs = render_project(self.root, self.options, self.cache)
-            self._write(outputs, folder, previous.folder)
+            present = self._take_spare(folder)
+            self._write(outputs, folder, previous.folder, present)
         except (ContentError, OSError) as error:
             if isinstance(error, OSError):
                 # What was rendered never got published: nothing of it may be reused.
@@ -91,10 +93,17 @@ class Preview:
             return Outcome(None, time.perf_counter() - started, 0, tuple(error))
         self._publish(Snapshot(folder, previous.generation + 1, (), previous.version + 1))
         seconds = time.perf_counter() - started
+        # Copying the new generation for the next rebuild (a hard link per file, a folder
+        # per page: seconds for a large site) starts now, while the author reads.
+        self._spare = _Spare(folder, self.workdir / str(previous.generation + 2))
         # The generation before the previous one can go: requests in flight a moment ago
         # may still be reading the previous one. Deleting a large site takes a second or
         # more, which the browser, reloading already, need not wait for.
-        keep = (folder.name, previous.folder.name if previous.folder else "")
+        keep = (
+            folder.name,
+            self._spare.folder.name,
+            previous.folder.name if previous.folder else "",
+        )
         old = [path for path in self.workdir.iterdir() if path.name not in keep]
         if old:
             threading.Thread(target=_remove_all, args=(old,), daemon=True).start()
@@ -118,6 +127,8 @@ class Preview:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+        if self._spare is not None:
+            self._spare.cancel()  # before removing the folder it writes into
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _publish(self, snapshot: Snapshot) -> None:
@@ -125,27 +136,100 @@ class Preview:
             self._snapshot = snapshot
             self._changed.notify_all()
 
-    def _write(self, outputs: list[OutputFile], folder: Path, previous: Path | None) -> None:
+    def _take_spare(self, folder: Path) -> set[str]:
+        """The files already in `folder`: the copy of the published generation prepared
+        since the last rebuild, when there is one for this folder (else none)."""
+        spare, self._spare = self._spare, None
+        if spare is None or spare.folder != folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            return set()
+        return spare.finish()
+
+    def _write(
+        self, outputs: list[OutputFile], folder: Path, previous: Path | None, present: set[str]
+    ) -> None:
+        """Make `folder` hold exactly `outputs`. Files in `present` are already there,
+        linked to `previous`'s: unchanged ones are left, others replaced or removed."""
         sources: dict[str, tuple[int, int, int]] = {}
         made: set[Path] = set()
+        wanted: set[str] = set()
         for item in outputs:
+            wanted.add(item.path)
             destination = folder / item.path
             if destination.parent not in made:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 made.add(destination.parent)
-            if item.unchanged and previous is not None:
-                os.link(previous / item.path, destination)
-            elif item.content is not None:
-                destination.write_bytes(item.content)
-            elif item.source is not None:
+            unchanged = item.unchanged
+            if item.source is not None:
                 status = item.source.stat()
                 key = (status.st_mtime_ns, status.st_size, status.st_ino)
                 sources[str(item.source)] = key
-                if previous is not None and self._sources.get(str(item.source)) == key:
+                unchanged = self._sources.get(str(item.source)) == key
+            if unchanged and previous is not None:
+                if item.path not in present:
                     os.link(previous / item.path, destination)
-                else:
-                    shutil.copyfile(item.source, destination)
+                continue
+            # Never write into a present file: it is a link to the published one.
+            if item.path in present:
+                destination.unlink()
+            if item.content is not None:
+                destination.write_bytes(item.content)
+            elif item.source is not None:
+                shutil.copyfile(item.source, destination)
+        for path in present - wanted:
+            (folder / path).unlink()
+            _remove_empty_folders((folder / path).parent, folder)
         self._sources = sources
+
+
+class _Spare:
+    """A copy of a generation, hard-linked file by file in a background thread: the
+    folder the next rebuild updates instead of linking the whole site again."""
+
+    def __init__(self, source: Path, folder: Path) -> None:
+        """Begin copying `source` into `folder` (which must not exist)."""
+        self.folder = folder
+        self._files: set[str] = set()
+        self._failed = False
+        self._thread = threading.Thread(target=self._copy, args=(source,), daemon=True)
+        self._thread.start()
+
+    def finish(self) -> set[str]:
+        """Wait for the copy; the files it holds (none when it failed)."""
+        self._thread.join()
+        if self._failed:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return set()
+        return self._files
+
+    def cancel(self) -> None:
+        """Stop copying (soon) and wait until the thread has stopped."""
+        self._failed = True
+        self._thread.join()
+
+    def _copy(self, source: Path) -> None:
+        try:
+            for directory, _, names in os.walk(source):
+                if self._failed:  # cancelled
+                    return
+                relative = Path(directory).relative_to(source).as_posix()
+                target = self.folder / relative
+                target.mkdir(parents=True, exist_ok=True)
+                for name in names:
+                    os.link(Path(directory) / name, target / name)
+                    self._files.add(name if relative == "." else f"{relative}/{name}")
+        except OSError:
+            self._failed = True
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove `folder` and its parents up to `root` while they are empty."""
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _remove_all(folders: list[Path]) -> None:
