@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, folder_state
@@ -17,6 +18,7 @@ from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import OutputFile
+from zhuanlan.parallel import alongside
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
 
@@ -94,17 +96,19 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # Write into a staging folder that replaces the old site only if everything succeeds.
     with staging_folder(output) as folder:
         to_render = [i for i, page in enumerate(renderer.pages) if page[0] not in reusable]
-        link_files(output, folder, sorted(reusable))
-        # Render and write the other pages on every core, each page straight to its
-        # file, so no process holds the whole site in memory.
-        render_pages_into(folder, renderer, to_render)
-        # Loaded only now, after the render workers are gone: the chunks of a large
-        # archive take tens of megabytes.
-        search = store.load_search() if site.config.search else None
-        written: dict[str, str] = {}
-        others = renderer.other_files(search)
-        previous = last.written if last and output_untouched else {}
-        files = write_files(folder, _mark_unchanged(others, previous, written), output)
+        # Unchanged pages are linked over by another process meanwhile: 14,000 links
+        # and 12,000 folders at 10,000 articles are system calls, not computation.
+        with alongside(partial(link_files, output, folder, sorted(reusable))):
+            # Render and write the other pages on every core, each page straight to
+            # its file, so no process holds the whole site in memory.
+            render_pages_into(folder, renderer, to_render)
+            # Loaded only now, after the render workers are gone: the chunks of a
+            # large archive take tens of megabytes.
+            search = store.load_search() if site.config.search else None
+            written: dict[str, str] = {}
+            others = renderer.other_files(search)
+            previous = last.written if last and output_untouched else {}
+            files = write_files(folder, _mark_unchanged(others, previous, written), output)
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)

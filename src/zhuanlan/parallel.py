@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -74,6 +75,42 @@ def in_child(function: Callable[[T], R], argument: T) -> R:
     context = multiprocessing.get_context("fork")
     with context.Pool(1, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         return pool.apply(function, (argument,))
+
+
+@contextmanager
+def alongside(function: Callable[[], object]) -> Iterator[None]:
+    """Run `function` in a forked child process while the block runs in this one.
+
+    For work that is mostly system calls (linking thousands of files), which would
+    otherwise wait its turn behind the computation. A child that fails is followed by
+    running `function` here, so that its error is raised as any other. No threads are
+    started: processes forked inside the block are as safe as elsewhere.
+    """
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        function()
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    parent = os.getpid()
+    child = context.Process(target=_run_in_child, args=(function, parent), daemon=True)
+    child.start()
+    try:
+        yield
+    except BaseException:
+        child.terminate()
+        child.join()
+        raise
+    child.join()
+    if child.exitcode != 0:
+        function()
+
+
+def _run_in_child(function: Callable[[], object], parent: int) -> None:
+    _die_with_parent(parent)
+    try:
+        function()
+    except BaseException:
+        os._exit(1)  # quietly: the parent runs it again and reports the error itself
 
 
 PR_SET_PDEATHSIG = 1
