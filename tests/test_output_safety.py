@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from zhuanlan.write import MARKER
+from zhuanlan.write import MARKER, link_files
 
 from conftest import folders_beside_site, run_build
 
@@ -186,3 +186,16 @@ def test_trash_of_someone_else_is_left_alone(project: Path) -> None:
     (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
     assert run_build(project).exit_code == 0
     assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_carrying_files_over_twice_never_writes_into_the_live_site(tmp_path: Path) -> None:
+    # The build links unchanged pages in a helper process and, should it fail, again in
+    # the build process: files it had linked already must be left as they are.
+    live, staging = tmp_path / "site", tmp_path / "staging"
+    (live / "col/a").mkdir(parents=True)
+    (live / "col/a/index.html").write_text("已发布", encoding="utf-8")
+    staging.mkdir()
+    link_files(live, staging, ["col/a/index.html"])
+    link_files(live, staging, ["col/a/index.html"])
+    assert (live / "col/a/index.html").read_text(encoding="utf-8") == "已发布"
+    assert (staging / "col/a/index.html").samefile(live / "col/a/index.html")

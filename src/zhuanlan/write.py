@@ -136,6 +136,11 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
 def _link_or_copy(source: Path, destination: Path) -> None:
     try:
         os.link(source, destination)
+    except FileExistsError:
+        # Linked already (by a helper process that then failed, see build.py): fine.
+        # Anything else there is a bug; never write through it.
+        if not destination.samefile(source):
+            raise
     except OSError:
         shutil.copyfile(source, destination)
 
