@@ -18,7 +18,7 @@ from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import OutputFile
-from zhuanlan.parallel import alongside
+from zhuanlan.parallel import alongside, release_free_memory, return_large_blocks_at_once
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
 
@@ -74,6 +74,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     output_untouched = last is not None and _output_untouched(last, output)
     if last and output_untouched and not problems and last.inputs == inputs:
         return BuildResult(last.summary, last.files, up_to_date=True)
+    return_large_blocks_at_once()
     # There is work: only now import what does it (Markdown, Jinja2, NumPy), which takes
     # longer than everything above.
     from zhuanlan.pipeline import model_sources, page_dependencies, render_pages_into
@@ -89,6 +90,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # The texts and their parses (70 MB at 10,000 articles) have served: let them go
     # before the render workers are forked, and make room for the search index.
     del sources, parse_cache
+    release_free_memory()
     # Pages whose inputs are as they were for the output folder we left last time.
     reusable = set()
     if last and output_untouched:
@@ -102,6 +104,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             # Render and write the other pages on every core, each page straight to
             # its file, so no process holds the whole site in memory.
             render_pages_into(folder, renderer, to_render)
+            release_free_memory()  # before the search index's workers fork
             # Loaded only now, after the render workers are gone: the chunks of a
             # large archive take tens of megabytes.
             search = store.load_search() if site.config.search else None

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -111,6 +111,35 @@ def _run_in_child(function: Callable[[], object], parent: int) -> None:
         function()
     except BaseException:
         os._exit(1)  # quietly: the parent runs it again and reports the error itself
+
+
+_M_MMAP_THRESHOLD = -3
+"""glibc's ``mallopt`` parameter: the size from which memory is mapped on its own."""
+
+
+def return_large_blocks_at_once() -> None:
+    """Have glibc give every block of 256 KiB or more back to the system when freed.
+
+    By default the threshold rises to the largest block freed so far, after which the
+    search index's arrays (megabytes each, made and dropped chunk after chunk) stay in
+    the heap: 60 MB more at 10,000 articles, in every process. Elsewhere than glibc,
+    nothing happens.
+    """
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
+
+
+def release_free_memory() -> None:
+    """Give memory this process has freed back to the system (glibc's ``malloc_trim``).
+
+    Freed memory otherwise stays in the process; every worker forked afterwards then
+    maps it too, and a large build's memory is counted in those pages. Elsewhere than
+    glibc, nothing happens.
+    """
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 PR_SET_PDEATHSIG = 1
