@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from zhuanlan.parallel import alongside, in_child, map_parallel, usable_cores
+from zhuanlan.parallel import alongside, map_parallel, usable_cores
 
 
 def _square_and_pid(number: int) -> tuple[int, int]:
@@ -23,28 +25,42 @@ def test_results_come_back_in_order(length: int) -> None:
 
 @pytest.mark.skipif(usable_cores() < 2, reason="needs two cores")
 def test_this_process_takes_a_share_and_workers_the_rest() -> None:
-    results = map_parallel(_square_and_pid, list(range(100)), minimum_batch=1)
-    pids = {pid for _, pid in results}
-    assert os.getpid() in pids
-    assert len(pids) == min(usable_cores(), 100)
+    script = (
+        "import os; from zhuanlan.parallel import map_parallel, usable_cores\n"
+        "def pid(number): return os.getpid()\n"
+        "pids = set(map_parallel(pid, list(range(100)), minimum_batch=1))\n"
+        "print(os.getpid() in pids, len(pids) == min(usable_cores(), 100))"
+    )
+    assert run_fresh(script) == ["True", "True"]
 
 
 def test_in_child_runs_elsewhere_and_returns_the_result() -> None:
-    square, pid = in_child(_square_and_pid, 12)
-    assert square == 144
-    assert pid != os.getpid()
-
-
-def _write_marker(path: str) -> None:
-    with open(path, "w") as stream:  # noqa: PTH123
-        stream.write(str(os.getpid()))
+    script = (
+        "import os; from zhuanlan.parallel import in_child\n"
+        "def square(number): return number * number, os.getpid()\n"
+        "square, pid = in_child(square, 12)\n"
+        "print(square, pid != os.getpid())"
+    )
+    assert run_fresh(script) == ["144", "True"]
 
 
 def test_alongside_runs_in_another_process_while_the_block_runs(tmp_path: Path) -> None:
-    marker = tmp_path / "marker"
-    with alongside(partial(_write_marker, str(marker))):
-        pass
-    assert marker.read_text() not in ("", str(os.getpid()))
+    script = (
+        "import os, sys; from zhuanlan.parallel import alongside\n"
+        "marker = sys.argv[1]\n"
+        "def mark(): open(marker, 'w').write(str(os.getpid()))\n"
+        "with alongside(mark): pass\n"
+        "print(open(marker).read() != str(os.getpid()))"
+    )
+    assert run_fresh(script, str(tmp_path / "marker")) == ["True"]
+
+
+def run_fresh(script: str, *args: str) -> list[str]:
+    """Run `script` in a fresh interpreter: the test session runs threads (the
+    browser's), and a process with threads never forks."""
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
 
 
 def _fail_in_child_only(parent: int) -> None:
