@@ -73,3 +73,30 @@ def test_links_to_markdown_files_lead_to_their_pages(project_from: Callable[[str
     assert built.page("index.html").find("a", string=intro_link)["href"] == (
         "col/first/index.html#工作成效"
     )
+
+
+def test_a_file_named_like_a_generated_page_or_feed_is_refused(
+    project_from: Callable[[str], Path],
+) -> None:
+    project = project_from("valid/minimal")
+    site_yml = project / "content/site.yml"
+    site_yml.write_text(
+        site_yml.read_text(encoding="utf-8") + "base_url: https://www.example.gov.cn/\n",
+        encoding="utf-8",
+    )
+    assert run_build(project).exit_code == 0
+    published = {p: p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+    (project / "content/col/feed.xml").write_text("<feed/>", encoding="utf-8")
+    (project / "content/col/index.html").write_text("<p>手写</p>", encoding="utf-8")
+    (project / "content/col/first").write_text("与文章目录同名", encoding="utf-8")
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert "Traceback" not in built.output
+    for name, generated in [
+        ("feed.xml", "col/feed.xml"),
+        ("index.html", "col/index.html"),
+        ("first", "col/first/"),
+    ]:
+        assert f"content/col/{name}: 与生成的网页或订阅源同名（{generated}）" in built.output
+    # The published site was not touched, not even through a hard link.
+    assert {p: p.read_bytes() for p in published} == published

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from zhuanlan.errors import Problems
+from zhuanlan.feeds import FEED_URL
 from zhuanlan.links import resolve_markdown_links
 from zhuanlan.load import CONTENT_DIR
 from zhuanlan.model import (
@@ -23,7 +24,9 @@ from zhuanlan.model import (
     BuildOptions,
     Column,
     Site,
+    SiteConfig,
     Term,
+    list_page_url,
 )
 from zhuanlan.parse import ParsedArticle, ParsedColumn, ParsedProject
 from zhuanlan.slugs import slug_from_name, slugify
@@ -58,6 +61,8 @@ def assemble_site(parsed: ParsedProject, options: BuildOptions, problems: Proble
     ordered = _link_articles(
         sorted(columns, key=lambda column: (-column.year, column.title, column.slug)), problems
     )
+    for column in ordered:
+        _report_files_in_the_way(column, parsed.config, problems)
     published = [article for column in ordered for article in column.articles]
     return Site(
         parsed.config,
@@ -155,6 +160,32 @@ def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
             )
         )
     return linked
+
+
+def _report_files_in_the_way(column: Column, config: SiteConfig, problems: Problems) -> None:
+    """A file of the column folder published where a page or feed of the column goes
+    (``index.html``, ``feed.xml``, a file named like an article's folder) would
+    overwrite it, or be overwritten: an error, never a silent loss."""
+    pages = math.ceil(len(column.articles) / config.page_size)
+    generated = {
+        column.url,
+        *(list_page_url(column.url, number) for number in range(2, pages + 1)),
+        *(article.url for article in column.articles),
+    }
+    if config.base_url:
+        generated.add(f"{column.slug}/{FEED_URL}")
+    folders = {posixpath.dirname(path) for path in generated}
+    for asset in column.assets:
+        path = f"{column.slug}/{asset}"
+        if path in generated or path in folders:
+            shown = path if path in generated else path + "/"
+            problems.add(
+                f"{CONTENT_DIR}/{column.source_folder}/{asset}",
+                None,
+                None,
+                f"与生成的网页或订阅源同名（{shown}），发布时会互相覆盖",
+                "给这个文件换个名字，或把它放进子文件夹",
+            )
 
 
 def _within(path: str, folder: str) -> str:

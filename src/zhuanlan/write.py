@@ -107,12 +107,16 @@ def write_files(folder: Path, outputs: Iterable[OutputFile], previous: Path | No
         if destination.parent not in made:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
+        # Files are created, never opened for writing: a file already there is a link
+        # into the published site, and must not be written through.
         if item.unchanged and previous is not None:
             _link_or_copy(previous / relative, destination)
         elif item.content is not None:
-            destination.write_bytes(item.content)
+            with destination.open("xb") as stream:
+                stream.write(item.content)
         elif item.source is not None:
-            shutil.copyfile(item.source, destination)
+            with item.source.open("rb") as source, destination.open("xb") as stream:
+                shutil.copyfileobj(source, stream)
         count += 1
     return count
 
@@ -142,7 +146,8 @@ def _link_or_copy(source: Path, destination: Path) -> None:
         if not destination.samefile(source):
             raise
     except OSError:
-        shutil.copyfile(source, destination)
+        with source.open("rb") as stream, destination.open("xb") as copy:
+            shutil.copyfileobj(stream, copy)
 
 
 def _safe_relative(path: str) -> Path:
@@ -168,11 +173,17 @@ def _swap_in(staging: Path, output: Path) -> None:
 
 
 def _discard(old: Path, output: Path) -> None:
-    """Delete the replaced site in the background: the build is done, the new site is in."""
-    trash = Path(tempfile.mkdtemp(prefix=output.name + _TRASH, dir=output.parent))
-    # Renaming over the empty placeholder is atomic, and the name cannot be taken.
-    old.rename(trash)
-    discard_in_background(trash)
+    """Delete the replaced site in the background: the build is done, the new site is in.
+
+    At best effort: whatever fails here is left for the next build to remove.
+    """
+    try:
+        trash = Path(tempfile.mkdtemp(prefix=output.name + _TRASH, dir=output.parent))
+        # Renaming over the empty placeholder is atomic, and the name cannot be taken.
+        old.rename(trash)
+        discard_in_background(trash)
+    except OSError:
+        pass
 
 
 _RENAME_EXCHANGE = 2
