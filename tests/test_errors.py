@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, run_build
+from conftest import FIXTURES, folders_beside_site, run_build
 
 A = "content/col/first.md"
 
@@ -144,3 +146,48 @@ def test_missing_content_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert built.exit_code == 2
     assert "没有 content/ 目录" in built.output
     assert "Traceback" not in built.output
+
+
+def test_a_folder_that_cannot_be_read_is_reported_not_a_traceback(
+    project_from: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = project_from("valid/minimal")
+    (project / "content/col/images").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> Any:
+        # What a folder without read permission does (the tests run as root, for whom
+        # permissions never fail).
+        if str(path).endswith("images"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr("zhuanlan.load.os.scandir", scandir)
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert "Traceback" not in built.output
+    assert "content/col/images: 无法读取文件夹：Permission denied" in built.output
+
+
+def test_a_full_disk_is_reported_and_the_previous_site_kept(
+    project_from: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = project_from("valid/minimal")
+    assert run_build(project).exit_code == 0
+    before = {p: p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+    (project / "content/col/first.md").write_text(
+        (project / "content/col/first.md").read_text(encoding="utf-8") + "\n新段落。\n",
+        encoding="utf-8",
+    )
+
+    def full(*args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device", "site.zhuanlan-staging-x/feed.xml")
+
+    monkeypatch.setattr("zhuanlan.build.write_files", full)
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert "Traceback" not in built.output
+    assert "读写失败：No space left on device" in built.output
+    assert "原有的输出目录未被改动" in built.output
+    assert {p: p.read_bytes() for p in before} == before
+    assert folders_beside_site(project) == []

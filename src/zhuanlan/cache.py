@@ -189,6 +189,12 @@ class BuildCacheStore:
         return saved[1]
 
     def _save(self, name: str, value: Any) -> None:
+        try:
+            self._write(name, value)
+        except OSError as error:  # an optimisation only: the build itself succeeded
+            self.problem = f"无法写入缓存 {CACHE_DIR}/{name}：{error.strerror or error}"
+
+    def _write(self, name: str, value: Any) -> None:
         self.folder.mkdir(exist_ok=True)
         ignore = self.folder / ".gitignore"
         if not ignore.exists():

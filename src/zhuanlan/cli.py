@@ -18,7 +18,7 @@ import click
 
 from zhuanlan import __version__
 from zhuanlan.build import build, check_project
-from zhuanlan.errors import ContentError, UsageError
+from zhuanlan.errors import ContentError, Problem, UsageError
 from zhuanlan.model import BuildOptions
 from zhuanlan.report import describe_site, report_notes, report_problems, report_usage
 
@@ -158,6 +158,15 @@ def build_command(project: Path, output: Path | None, drafts: bool, future: bool
     except UsageError as error:
         report_usage(error)
         sys.exit(error.exit_code)
+    except OSError as error:
+        # A disk that is full, a folder that cannot be written: the build stops before
+        # its result replaces anything.
+        where = error.filename if error.filename is not None else destination
+        problem = Problem(
+            str(where), None, None, f"读写失败：{error.strerror or error}", "检查磁盘空间和目录权限"
+        )
+        report_problems([problem], build_failed=True)
+        sys.exit(1)
     elapsed = time.perf_counter() - started
     if result.cache_note:
         click.echo(f"提示：{result.cache_note}", err=True)

@@ -102,7 +102,7 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
     articles: list[SourceFile] = []
     assets: list[str] = []
     prefix = _relative(root, folder) + "/"
-    for relative, entry in _walk(str(folder)):
+    for relative, entry in _walk(str(folder), prefix, problems):
         if entry.is_symlink() and _links_outside(Path(entry.path), root, problems):
             continue
         if relative == COLUMN_FILE:
@@ -141,20 +141,33 @@ def _links_outside(path: Path, root: Path, problems: Problems) -> bool:
     return True
 
 
-def _walk(folder: str, prefix: str = "") -> list[tuple[str, os.DirEntry[str]]]:
+def _walk(
+    folder: str, shown: str, problems: Problems, prefix: str = ""
+) -> list[tuple[str, os.DirEntry[str]]]:
     """Files below `folder` (relative POSIX path, entry), sorted by that path, skipping
-    hidden and editor files and links to folders.
+    hidden and editor files and links to folders. `shown` is the folder as problems
+    name it; a folder that cannot be read is one.
 
     Strings and directory entries, not `Path` objects: this runs for every file of the
     archive on every build, even one that turns out to have nothing to do.
     """
     found: list[tuple[str, os.DirEntry[str]]] = []
-    with os.scandir(folder) as listing:
-        entries = [entry for entry in listing if not is_ignored(entry.name)]
+    try:
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if not is_ignored(entry.name)]
+    except OSError as error:
+        problems.add(
+            (shown + prefix).rstrip("/"),
+            None,
+            None,
+            f"无法读取文件夹：{error.strerror or error}",
+            "检查该文件夹的权限；编辑器或同步软件正在改动它时，稍后再构建",
+        )
+        return found
     for entry in entries:
         relative = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
-            found.extend(_walk(entry.path, relative + "/"))
+            found.extend(_walk(entry.path, shown, problems, relative + "/"))
         elif not (entry.is_symlink() and entry.is_dir()):
             found.append((relative, entry))
     # In path order (part by part, as `Path` sorts), not string order: "a/b" < "a-b".
