@@ -58,7 +58,9 @@ def test_alongside_runs_in_another_process_while_the_block_runs(tmp_path: Path) 
 def run_fresh(script: str, *args: str) -> list[str]:
     """Run `script` in a fresh interpreter: the test session runs threads (the
     browser's), and a process with threads never forks."""
-    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
@@ -82,3 +84,15 @@ def test_alongside_reports_a_failure_as_this_process_would(
     with pytest.raises(OSError, match="No space left"), alongside(_always_fail):
         pass
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_in_child_answers_even_when_the_child_dies() -> None:
+    script = (
+        "import os; from zhuanlan.parallel import in_child\n"
+        "parent = os.getpid()\n"
+        "def spell(names):\n"
+        "    if os.getpid() != parent: os._exit(9)  # killed, say, by the OOM killer\n"
+        "    return [name.upper() for name in names]\n"
+        "print(*in_child(spell, ['a', 'b']))"
+    )
+    assert run_fresh(script) == ["A", "B"]

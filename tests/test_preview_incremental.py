@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -198,3 +199,16 @@ def test_a_rebuild_never_changes_the_generation_being_served(
         assert preview.rebuild().site is not None
         assert preview.snapshot.folder != served
         assert files(served) == before
+
+
+def test_closing_while_the_next_generation_is_prepared_leaves_nothing(project: Path) -> None:
+    column = project / "content/dajuan-2022"
+    for number in range(200):
+        (column / f"b{number}.md").write_text(
+            f"---\ntitle: 第{number}篇补充\ndate: 2023-03-01\n---\n正文。\n", encoding="utf-8"
+        )
+    preview = Preview(project, BuildOptions(today=TODAY))
+    assert preview.rebuild().site is not None  # starts copying it for the next rebuild
+    preview.close()
+    time.sleep(0.5)  # a copy still running would have re-created the folder by now
+    assert not preview.workdir.exists()

@@ -17,7 +17,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import TypeVar
+from multiprocessing.connection import Connection
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,12 +70,35 @@ def map_parallel(
 
 def in_child(function: Callable[[T], R], argument: T) -> R:
     """`function(argument)` in a forked child process, so that what it loads and
-    allocates goes away with the child; in this process where forking is unsafe."""
+    allocates goes away with the child; in this process where forking is unsafe, or
+    when the child fails or dies (so that an error is raised here, as any other)."""
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return function(argument)
     context = multiprocessing.get_context("fork")
-    with context.Pool(1, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        return pool.apply(function, (argument,))
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_answer_in_child, args=(function, argument, sending, os.getpid()), daemon=True
+    )
+    child.start()
+    sending.close()  # so that a child that dies closes the last sending end: EOFError
+    try:
+        answered, result = receiving.recv()
+    except EOFError:
+        answered, result = False, None
+    finally:
+        receiving.close()
+        child.join()
+    return cast(R, result) if answered else function(argument)
+
+
+def _answer_in_child(
+    function: Callable[[T], R], argument: T, sending: Connection, parent: int
+) -> None:
+    _die_with_parent(parent)
+    try:
+        sending.send((True, function(argument)))
+    except BaseException:
+        sending.send((False, None))
 
 
 @contextmanager

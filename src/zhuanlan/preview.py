@@ -81,8 +81,10 @@ class Preview:
             self._write(outputs, folder, previous.folder, present)
         except (ContentError, OSError) as error:
             if isinstance(error, OSError):
-                # What was rendered never got published: nothing of it may be reused.
+                # What was rendered never got published: nothing of it may be reused,
+                # and the copy being prepared may be writing into this very folder.
                 self.cache.rendered = RenderCache()
+                self._drop_spare()
                 shutil.rmtree(folder, ignore_errors=True)
                 error = ContentError(
                     [Problem(str(folder), None, None, f"写入预览目录失败：{error}")]
@@ -127,8 +129,7 @@ class Preview:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
-        if self._spare is not None:
-            self._spare.cancel()  # before removing the folder it writes into
+        self._drop_spare()  # before removing the folder it writes into
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _publish(self, snapshot: Snapshot) -> None:
@@ -139,11 +140,20 @@ class Preview:
     def _take_spare(self, folder: Path) -> set[str]:
         """The files already in `folder`: the copy of the published generation prepared
         since the last rebuild, when there is one for this folder (else none)."""
-        spare, self._spare = self._spare, None
+        spare = self._spare
         if spare is None or spare.folder != folder:
+            self._drop_spare()
             shutil.rmtree(folder, ignore_errors=True)
             return set()
-        return spare.finish()
+        # Still referenced while waiting: if Ctrl-C lands now, close() cancels it.
+        present = spare.finish()
+        self._spare = None
+        return present
+
+    def _drop_spare(self) -> None:
+        if self._spare is not None:
+            self._spare.cancel()
+            self._spare = None
 
     def _write(
         self, outputs: list[OutputFile], folder: Path, previous: Path | None, present: set[str]
@@ -216,6 +226,8 @@ class _Spare:
                 target = self.folder / relative
                 target.mkdir(parents=True, exist_ok=True)
                 for name in names:
+                    if self._failed:  # cancelled
+                        return
                     os.link(Path(directory) / name, target / name)
                     self._files.add(name if relative == "." else f"{relative}/{name}")
         except OSError:
