@@ -37,6 +37,8 @@ CACHE_DIR = ".zhuanlan-cache"
 FORMAT = 6
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
+_LEGACY_PARSED = "parsed.pickle"
+"""The single parse cache file of format 5 and before."""
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
 
@@ -106,6 +108,7 @@ class BuildCacheStore:
             groups.setdefault(_parse_group(key), {})[key] = entry
         # Named by what they hold (their keys hash the texts), like the search chunks.
         self._save_folder(_PARSED, {_digest(repr(sorted(g))): g for g in groups.values()})
+        (self.folder / _LEGACY_PARSED).unlink(missing_ok=True)
 
     def load_last_build(self) -> LastBuild | None:
         """The previous build's fingerprint, if there is a trustworthy one."""
@@ -162,6 +165,9 @@ class BuildCacheStore:
                 self._save(f"{folder}/{name}.pickle", value)
         for name in set(self._folder_files(folder)) - wanted.keys():
             (self.folder / folder / f"{name}.pickle").unlink(missing_ok=True)
+        # What a build killed while saving left: half-written temporary files.
+        for stray in (self.folder / folder).glob(".*.pickle.*"):
+            stray.unlink(missing_ok=True)
 
     def _folder_files(self, folder: str) -> list[str]:
         path = self.folder / folder
