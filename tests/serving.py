@@ -31,7 +31,8 @@ class ServeProcess:
         self.port = port or free_port()
         self.lines: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
-        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+        # faulthandler: a server that does not stop is made to say where it hangs.
+        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "zhuanlan", "serve", "--port", str(self.port), *args],
             cwd=project,
@@ -72,15 +73,26 @@ class ServeProcess:
         return self
 
     def generation_folder(self) -> Path:
-        """The build folder being served now (the newest generation)."""
+        """The build folder being served now, as its pages say (the newest folder may be
+        the copy the preview prepares for its next rebuild)."""
         [workdir] = self.tmp.glob("zhuanlan-preview-*")
-        return max((p for p in workdir.iterdir() if p.is_dir()), key=lambda p: int(p.name))
+        status, _, page = request(self.port, "/")
+        assert status == 200
+        found = re.search(rb'data-generation="(\d+)"', page)
+        assert found, page[-300:]
+        return workdir / found.group(1).decode()
 
     def stop(self) -> int:
         """Ctrl-C, as a user would press it; the exit status."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        status = self.process.wait(timeout=20)
+        try:
+            status = self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # faulthandler prints every thread
+            self.process.wait(timeout=10)
+            self._reader.join(timeout=5)
+            raise AssertionError("did not stop on Ctrl-C:\n" + "\n".join(self.lines)) from None
         self._reader.join(timeout=5)
         assert self.process.stdout is not None
         self.process.stdout.close()
@@ -92,7 +104,7 @@ class ServeProcess:
     def __exit__(self, *exc: object) -> None:
         try:
             self.stop()
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, AssertionError):
             self.process.kill()
             self.process.wait()
 
