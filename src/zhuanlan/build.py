@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,7 +16,7 @@ from zhuanlan.cache import BuildCacheStore, LastBuild, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
-from zhuanlan.output import OutputFile
+from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import alongside, release_free_memory, return_large_blocks_at_once
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
@@ -111,7 +110,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             written: dict[str, str] = {}
             others = renderer.other_files(search)
             previous = last.written if last and output_untouched else {}
-            files = write_files(folder, _mark_unchanged(others, previous, written), output)
+            files = write_files(folder, mark_unchanged(others, previous, written), output)
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)
@@ -129,20 +128,6 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     return BuildResult(
         summary, pages + files, cache_note=store.problem, pages=pages, rendered=len(to_render)
     )
-
-
-def _mark_unchanged(
-    outputs: Iterable[OutputFile], previous: dict[str, str], written: dict[str, str]
-) -> Iterator[OutputFile]:
-    """The outputs, those with the bytes the last build wrote marked unchanged (to be
-    linked, not written again); each one's hash recorded in `written`."""
-    for item in outputs:
-        if item.content is not None:
-            digest = hashlib.blake2b(item.content, digest_size=16).hexdigest()
-            written[item.path] = digest
-            if previous.get(item.path) == digest:
-                item = OutputFile(item.path, unchanged=True)
-        yield item
 
 
 def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,3 +20,17 @@ class OutputFile:
     """The file to copy, for static files and assets."""
     unchanged: bool = False
     """Identical to the file at this path in the previous build (with a `RenderCache`)."""
+
+
+def mark_unchanged(
+    outputs: Iterable[OutputFile], previous: Mapping[str, str], written: dict[str, str]
+) -> Iterator[OutputFile]:
+    """The outputs, with those whose bytes hash as in `previous` marked unchanged (to be
+    linked from the last build, not written again); each one's hash put in `written`."""
+    for item in outputs:
+        if item.content is not None:
+            digest = hashlib.blake2b(item.content, digest_size=16).hexdigest()
+            written[item.path] = digest
+            if previous.get(item.path) == digest:
+                item = OutputFile(item.path, unchanged=True)
+        yield item

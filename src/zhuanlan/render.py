@@ -9,7 +9,6 @@ sub-path and from ``file://``.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import traceback
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from zhuanlan.model import (
     term_url,
     year_url,
 )
-from zhuanlan.output import OutputFile
+from zhuanlan.output import OutputFile, mark_unchanged
 from zhuanlan.search.index import SearchCache, search_index_files
 from zhuanlan.theme import TEMPLATES_DIR, fingerprint_of, template_dirs
 
@@ -75,7 +74,7 @@ class RenderCache:
     """Pages rendered by the last build (the others were unchanged)."""
     search: SearchCache = field(default_factory=SearchCache)
     """The search index's chunks, re-indexed only where articles changed."""
-    written: dict[str, bytes] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)
     """A hash of each file besides pages that the last build wrote."""
 
 
@@ -170,14 +169,8 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
         return outputs
     # Feeds, the sitemap and most search index files come out byte for byte as before:
     # listed as unchanged, they are linked from the previous build, not written again.
-    written: dict[str, bytes] = {}
-    for item in renderer.other_files(cache.search):
-        if item.content is not None:
-            digest = hashlib.blake2b(item.content, digest_size=16).digest()
-            written[item.path] = digest
-            if cache.written.get(item.path) == digest:
-                item = OutputFile(item.path, unchanged=True)
-        outputs.append(item)
+    written: dict[str, str] = {}
+    outputs.extend(mark_unchanged(renderer.other_files(cache.search), cache.written, written))
     cache.written = written
     return outputs
 
