@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -139,9 +140,7 @@ def test_random_edits_always_build_what_a_cold_build_builds(project: Path, tmp_p
         assert files(project / "site") == cold_build(project, tmp_path), kind
 
 
-def test_an_edit_renders_its_column_and_keeps_the_other_columns_pages(
-    project: Path, tmp_path: Path
-) -> None:
+def test_a_body_edit_renders_only_its_own_page(project: Path, tmp_path: Path) -> None:
     other = project / "content/dajuan-2022"
     other.mkdir()
     (other / "_index.md").write_text("---\ntitle: 答卷·2022\nyear: 2022\n---\n介绍。\n", "utf-8")
@@ -157,9 +156,35 @@ def test_an_edit_renders_its_column_and_keeps_the_other_columns_pages(
     assert built.exit_code == 0
     assert "个页面未变，沿用上次的结果" in built.output
     after = {p: p.stat().st_ino for p in (project / "site").rglob("*.html")}
-    kept = [p for p in after if "dajuan-2023/" in p.as_posix() or p.name == "404.html"]
-    assert len(kept) == 8  # the 2023 column page, its six articles and the 404 page
-    assert all(after[p] == inodes[p] for p in kept)  # the same files, linked over
+    # Lists, neighbours' 上一篇/下一篇 and the home page show no body: the other pages
+    # are the same files, linked over.
+    changed = [p.relative_to(project / "site").as_posix() for p in after if after[p] != inodes[p]]
+    assert changed == ["dajuan-2022/a1/index.html"]
+    assert "修改后的正文" in (project / "site" / changed[0]).read_text("utf-8")
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_a_link_follows_a_page_that_moved_to_another_files_address(
+    project: Path, tmp_path: Path
+) -> None:
+    # Two articles trade addresses: the set of pages stays the same, but a link to one of
+    # them from another column must now point at the other address.
+    other = project / "content/dajuan-2022"
+    other.mkdir()
+    (other / "_index.md").write_text("---\ntitle: 答卷·2022\nyear: 2022\n---\n介绍。\n", "utf-8")
+    for name, slug in (("a0", "yi"), ("a1", "er")):
+        (other / f"{name}.md").write_text(
+            f"---\ntitle: {name}\ndate: 2023-01-01\nslug: {slug}\n---\n正文。\n", "utf-8"
+        )
+    linking = project / "content/dajuan-2023/3-leads.md"
+    linking.write_text(linking.read_text("utf-8") + "\n见[去年](../dajuan-2022/a0.md)。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    for name, slug in (("a0", "er"), ("a1", "yi")):
+        path = other / f"{name}.md"
+        path.write_text(re.sub(r"slug: \w+", f"slug: {slug}", path.read_text("utf-8")), "utf-8")
+    assert run_build(project).exit_code == 0
+    page = (project / "site/dajuan-2023/3-leads/index.html").read_text("utf-8")
+    assert 'href="../../dajuan-2022/er/index.html"' in page
     assert files(project / "site") == cold_build(project, tmp_path)
 
 

@@ -151,13 +151,14 @@ def test_an_empty_staging_folder_left_by_a_kill_is_cleaned_up(project: Path) -> 
 
 def test_the_replaced_site_is_deleted_after_the_build_returns(project: Path) -> None:
     assert run_build(project).exit_code == 0
-    old_index = (project / "site/index.html").stat().st_ino
+    page = project / "site/col/first/index.html"
+    old_page = page.stat().st_ino
     (project / "content/col/first.md").write_text(
         (project / "content/col/first.md").read_text(encoding="utf-8") + "\n新的段落。\n",
         encoding="utf-8",
     )
     assert run_build(project).exit_code == 0
-    assert (project / "site/index.html").stat().st_ino != old_index
+    assert page.stat().st_ino != old_page
     # Deleted by a detached process: gone soon, without the build waiting for it.
     assert folders_beside_site(project) == []
 

@@ -107,15 +107,31 @@ def test_editing_one_article_leaves_the_other_columns_pages_alone(
     outcome = preview.rebuild()
     assert preview.snapshot.folder is not None
     after = pages(preview.snapshot.folder)
-    # A body edit shows on its column's pages, the home page and the year pages; tag and
-    # branch pages show no bodies, and the other column is untouched.
-    rendered = [
-        url for url in after if url.startswith(("dajuan-2022/", "years/")) or url == "index.html"
-    ]
-    assert outcome.pages_rendered == len(rendered) == 7
-    for url in after.keys() - set(rendered):
+    # A body shows on its own page only: lists, neighbours' 上一篇/下一篇 and the
+    # mechanism navigation show titles, dates and summaries.
+    assert outcome.pages_rendered == 1
+    assert "正文二" in (preview.snapshot.folder / "dajuan-2022/a2/index.html").read_text("utf-8")
+    for url in after.keys() - {"dajuan-2022/a2/index.html"}:
         assert after[url] == before[url], url  # the very same file, linked, not rewritten
     assert preview.rebuild().pages_rendered == 0  # nothing changed: nothing rendered
+
+
+def test_a_title_edit_renders_every_page_that_lists_the_article(
+    preview: Preview, project: Path
+) -> None:
+    assert preview.rebuild().site is not None
+    assert preview.snapshot.folder is not None
+    before = pages(preview.snapshot.folder)
+    edit(project / "content/dajuan-2022/a2.md", "title: ", "title: 新")
+    outcome = preview.rebuild()
+    assert preview.snapshot.folder is not None
+    after = pages(preview.snapshot.folder)
+    # Its column's pages (the list, the neighbours' 上一篇/下一篇), the home and year pages.
+    changed = {url for url in after if after[url] != before.get(url)}
+    assert {"index.html", "dajuan-2022/index.html", "dajuan-2022/a1/index.html"} <= changed
+    assert any(url.startswith("years/") for url in changed)
+    assert not any(url.startswith("dajuan-2023/") for url in changed)
+    assert outcome.pages_rendered == len(changed)
 
 
 def test_a_template_edit_renders_everything_again(preview: Preview, project: Path) -> None:

@@ -120,7 +120,7 @@ def _terms(
     return tuple(terms)
 
 
-def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
+def _link_articles(columns: list[Column[Article]], problems: Problems) -> list[Column[Article]]:
     """Point links to Markdown files at the pages built from them (all URLs are known now)."""
     by_file = {
         f"{column.slug}/{_within(article.path, column.source_folder)}": article.url
@@ -162,7 +162,9 @@ def _link_articles(columns: list[Column], problems: Problems) -> list[Column]:
     return linked
 
 
-def _report_files_in_the_way(column: Column, config: SiteConfig, problems: Problems) -> None:
+def _report_files_in_the_way(
+    column: Column[Article], config: SiteConfig, problems: Problems
+) -> None:
     """A file of the column folder published where a page or feed of the column goes
     (``index.html``, ``feed.xml``, a file named like an article's folder) would
     overwrite it, or be overwritten: an error, never a silent loss."""
@@ -201,7 +203,9 @@ def _published(article: ParsedArticle, options: BuildOptions) -> bool:
     return options.future or article.meta.date <= options.today
 
 
-def _assemble_column(parsed: ParsedColumn, options: BuildOptions, problems: Problems) -> Column:
+def _assemble_column(
+    parsed: ParsedColumn, options: BuildOptions, problems: Problems
+) -> Column[Article]:
     slug = parsed.meta.slug or slug_from_name(parsed.folder)
     if not slug:
         problems.add(

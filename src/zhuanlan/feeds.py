@@ -71,7 +71,7 @@ def _feed(
     url: str,
     title: str,
     articles: list[Article],
-    column: Column | None = None,
+    column: Column[Article] | None = None,
 ) -> bytes:
     entries = articles[:FEED_ENTRIES]
     home = absolute(base, column.url if column else HOME_URL)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from zhuanlan.search.plaintext import plain_text
@@ -311,8 +312,12 @@ class ArticleCard:
         return chinese_date(self.date)
 
 
+Listed = TypeVar("Listed", "Article", "ArticleCard")
+"""What a column holds: its whole articles, or only their cards (`Column.listed`)."""
+
+
 @dataclass(frozen=True)
-class Column:
+class Column(Generic[Listed]):
     """A 专栏: an introduction, an optional mechanism, and its articles."""
 
     path: str
@@ -333,7 +338,7 @@ class Column:
     """The introduction as shown on the column's page."""
     intro_html_from_home: str
     """The same, with relative links pointing from the home page."""
-    articles: tuple[Article, ...]
+    articles: tuple[Listed, ...]
     """Published articles in reading order: column-level first, then part by part."""
     source_folder: str
     """The column's folder under ``content/``."""
@@ -373,21 +378,33 @@ class Column:
         """The mechanism part with this key, if any."""
         return self._parts.get(key) if key is not None else None
 
-    def lead_article(self, key: str) -> Article | None:
+    def lead_article(self, key: str) -> Listed | None:
         """The first article of a mechanism part: where the part's link goes."""
         return self._lead_articles.get(key)
 
-    def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
-        """Previous and next article in reading order across the whole column."""
-        index = self._positions[article.slug]
+    def neighbours(self, url: str) -> tuple[Listed | None, Listed | None]:
+        """The articles before and after the one at `url`, in reading order across the
+        whole column."""
+        index = self._positions[url]
         previous = self.articles[index - 1] if index > 0 else None
         following = self.articles[index + 1] if index + 1 < len(self.articles) else None
         return previous, following
 
+    def listed(self: Column[Article]) -> Column[ArticleCard]:
+        """The column as a page that lists it sees it: every article as its card.
+
+        Home, year, column and article pages are given this, not the articles
+        themselves, so that editing one article's body re-renders only its own page:
+        what a page is given is all it can show.
+        """
+        values: dict[str, Any] = {name.name: getattr(self, name.name) for name in fields(self)}
+        values["articles"] = tuple(article.card for article in self.articles)
+        return Column(**values)
+
     # Derived lookups, computed once: every article page asks them for every part.
     @cached_property
-    def _lead_articles(self) -> dict[str, Article]:
-        leads: dict[str, Article] = {}
+    def _lead_articles(self) -> dict[str, Listed]:
+        leads: dict[str, Listed] = {}
         for article in self.articles:
             if article.section is not None:
                 leads.setdefault(article.section, article)
@@ -395,7 +412,7 @@ class Column:
 
     @cached_property
     def _positions(self) -> dict[str, int]:
-        return {article.slug: index for index, article in enumerate(self.articles)}
+        return {article.url: index for index, article in enumerate(self.articles)}
 
     @cached_property
     def _parts(self) -> dict[str, MechanismPart]:
@@ -438,7 +455,7 @@ class Site:
 
     config: SiteConfig
     """Site-wide settings."""
-    columns: tuple[Column, ...]
+    columns: tuple[Column[Article], ...]
     """Columns, newest year first, then by title."""
     tags: tuple[Term, ...] = ()
     """Every tag in use, by name."""
@@ -456,7 +473,7 @@ class Site:
         """Years that have columns, newest first."""
         return tuple(sorted({column.year for column in self.columns}, reverse=True))
 
-    def columns_of(self, year: int) -> tuple[Column, ...]:
+    def columns_of(self, year: int) -> tuple[Column[Article], ...]:
         """The columns of one year."""
         return tuple(column for column in self.columns if column.year == year)
 

@@ -18,7 +18,14 @@ from zhuanlan.model import BuildOptions, Site
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
-from zhuanlan.render import EVERYTHING, Dependency, RenderCache, Renderer, render_site
+from zhuanlan.render import (
+    EVERYTHING,
+    Dependency,
+    RenderCache,
+    Renderer,
+    article_dependency,
+    render_site,
+)
 from zhuanlan.write import write_files
 
 
@@ -36,24 +43,28 @@ def page_dependencies(
     """For every page, a hash of everything it shows.
 
     Every page depends on the frame (templates, options, engine), the site settings,
-    the navigation and the URLs of all articles (links between files resolve to them).
-    Besides: a column's pages on that column's files; home and year pages on all files;
-    a tag's or branch's pages on the cards of its articles (title, date, summary: no
-    body) and the column titles; a taxonomy's index on its terms and their counts.
+    the navigation and where every article file's page is (links between files resolve
+    to them). Besides: a column's pages on that column with its article cards (what
+    lists show: title, date, summary, part; no body); an article's page on those and on
+    its own file; home and year pages on every column's cards; a tag's or branch's pages
+    on the cards of its articles and the column titles; a taxonomy's index on its terms
+    and their counts. What a page is given is all it can show (`Renderer.listings`), so
+    these are exact.
     """
-    urls = sorted(article.url for column in site.columns for article in column.articles)
-    shared = _digest(frame, repr(site.config), repr(renderer.nav), *urls)
-    by_column: dict[str, str] = {}
-    slug_of_folder = {column.source_folder: column.slug for column in site.columns}
-    for column in sources.columns:
-        slug = slug_of_folder.get(column.folder)
-        if slug is None:
-            continue
-        files = [column.column_file, *column.articles] if column.column_file else column.articles
-        by_column[slug] = _digest(shared, *(f"{f.path}:{f.digest}" for f in files), *column.assets)
-    everything = _digest(shared, *sorted(by_column.values()))
-    keys: dict[Dependency, str] = {EVERYTHING: everything, None: shared}
-    keys.update(by_column)
+    pages_of_files = sorted(
+        f"{article.path}>{article.url}" for column in site.columns for article in column.articles
+    )
+    shared = _digest(frame, repr(site.config), repr(renderer.nav), *pages_of_files)
+    keys: dict[Dependency, str] = {None: shared}
+    for slug, listed in renderer.listings.items():
+        keys[slug] = _digest(shared, repr(listed))
+    keys[EVERYTHING] = _digest(shared, *(keys[column.slug] for column in site.columns))
+    digests = {
+        source.path: source.digest for column in sources.columns for source in column.articles
+    }
+    for column in site.columns:
+        for article in column.articles:
+            keys[article_dependency(article)] = _digest(keys[column.slug], digests[article.path])
     titles = repr(sorted((column.slug, column.title) for column in site.columns))
     for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
         counts = [f"{term.name}:{len(term.articles)}" for term in terms]

@@ -28,6 +28,8 @@ from zhuanlan.model import (
     NOT_FOUND_URL,
     SEARCH_URL,
     STATIC_DIR,
+    Article,
+    ArticleCard,
     Column,
     Site,
     SiteConfig,
@@ -60,14 +62,18 @@ class RenderCache:
 
     Templates only see what each page is given, so the rule is exact. Every page depends
     on the theme, the site settings and the header navigation; besides, a column's pages
-    on that column (its articles included), the home and year pages on every column, a
-    tag's or branch's pages on its terms' article cards and the column titles.
+    on that column with its article cards, an article's page on that and the article,
+    the home and year pages on every column's cards, a tag's or branch's pages on its
+    terms' article cards and the column titles.
     """
 
     theme: tuple[tuple[str, int, int], ...] = ()
     config: SiteConfig | None = None
     nav: tuple[NavLink, ...] = ()
-    columns: dict[str, Column] = field(default_factory=dict)
+    listings: dict[str, Column[ArticleCard]] = field(default_factory=dict)
+    """Each column as the pages that list it saw it, by slug."""
+    articles: dict[str, Article] = field(default_factory=dict)
+    """Every article, by URL."""
     taxonomies: dict[Dependency, object] = field(default_factory=dict)
     """What each taxonomy page showed: its terms (an index) or one term's cards."""
     rendered: int = 0
@@ -90,7 +96,10 @@ class Renderer:
         self.dirs = template_dirs(root)
         self.environment = _environment(self.dirs)
         self.nav = _navigation(site)
-        self.pages = list(_pages(site))
+        self.listings = {column.slug: column.listed() for column in site.columns}
+        """Every column with its articles as cards, by slug: what pages that list a
+        column are given."""
+        self.pages = list(_pages(site, self.listings))
         """(URL, template, what it depends on, context) of every page."""
 
     def render(self, index: int) -> OutputFile:
@@ -124,7 +133,8 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     unchanged instead of being rendered again.
     """
     renderer = Renderer(site, root)
-    current = {column.slug: column for column in site.columns}
+    listings = renderer.listings
+    articles = {article.url: article for column in site.columns for article in column.articles}
     titles = tuple((column.slug, column.title) for column in site.columns)
     taxonomies: dict[Dependency, object] = {}
     for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
@@ -136,16 +146,21 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
         theme = fingerprint_of(renderer.dirs)
         if (cache.theme, cache.config, cache.nav) == (theme, site.config, renderer.nav):
             unchanged = {
-                slug for slug, column in current.items() if cache.columns.get(slug) == column
+                slug for slug, listing in listings.items() if cache.listings.get(slug) == listing
             }
+            unchanged.update(
+                article_dependency(article)
+                for url, article in articles.items()
+                if article.column_slug in unchanged and cache.articles.get(url) == article
+            )
             unchanged.add(None)  # pages that depend on no column: the 404 page
-            if cache.columns == current:
+            if cache.listings == listings:
                 unchanged.add(EVERYTHING)
             unchanged.update(
                 key for key, shown in taxonomies.items() if cache.taxonomies.get(key) == shown
             )
         cache.theme, cache.config, cache.nav = theme, site.config, renderer.nav
-        cache.columns, cache.taxonomies = current, taxonomies
+        cache.listings, cache.articles, cache.taxonomies = listings, articles, taxonomies
         cache.rendered = 0
     problems: list[Problem] = []
     outputs: list[OutputFile] = []
@@ -180,8 +195,14 @@ EVERYTHING = HOME_URL
 
 Item = TypeVar("Item")
 Dependency = str | tuple[str, ...] | None
-"""What a page depends on: a column's slug, `EVERYTHING`, a taxonomy (``("terms",
-taxonomy)``) or a term (``("term", taxonomy, name)``), or None (only the frame)."""
+"""What a page depends on besides the frame: a column's slug (the column with its
+cards), `EVERYTHING` (every column with its cards), an article (`article_dependency`), a
+taxonomy (``("terms", taxonomy)``) or a term (``("term", taxonomy, name)``), or None."""
+
+
+def article_dependency(article: Article) -> tuple[str, str, str]:
+    """What an article's page depends on: its column with its cards, and the article."""
+    return "article", article.column_slug, article.url
 
 
 @dataclass(frozen=True)
@@ -237,14 +258,18 @@ def _navigation(site: Site) -> tuple[NavLink, ...]:
 TAXONOMY_TITLES = {"tags": "标签", "branch": "党支部"}
 
 
-def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
+def _pages(
+    site: Site, listings: dict[str, Column[ArticleCard]]
+) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
     """(URL, template, what it depends on, context) for every page, in a stable order.
 
     The context is all a template sees (besides config, nav and page_url): pages that
-    list every column depend on everything; a column's pages get only that column.
+    list every column get every column's cards; a column's pages only that column's;
+    an article's page that and the article itself. No page sees another's body.
     """
     size = site.config.page_size
-    everything = {"columns": site.columns, "years": site.years}
+    columns = tuple(listings[column.slug] for column in site.columns)
+    everything = {"columns": columns, "years": site.years}
     yield HOME_URL, "home.html", EVERYTHING, {"current_slug": None, **everything}
     for year in site.years:
         yield (
@@ -255,12 +280,13 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
                 "current_slug": "years",
                 **everything,
                 "year": year,
-                "year_columns": site.columns_of(year),
+                "year_columns": tuple(column for column in columns if column.year == year),
             },
         )
     for column in site.columns:
-        base = {"current_slug": column.slug, "column": column}
-        for pagination, chunk in _paginate(column.articles, size, column.url):
+        listed = listings[column.slug]
+        base = {"current_slug": column.slug, "column": listed}
+        for pagination, chunk in _paginate(listed.articles, size, column.url):
             yield (
                 pagination.url(pagination.number),
                 "column.html",
@@ -268,7 +294,7 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
                 {**base, "pagination": pagination, "articles": chunk},
             )
         for article in column.articles:
-            previous, following = column.neighbours(article)
+            previous, following = listed.neighbours(article.url)
             context = {
                 **base,
                 "article": article,
@@ -276,7 +302,7 @@ def _pages(site: Site) -> Iterator[tuple[str, str, Dependency, dict[str, Any]]]:
                 "previous": previous,
                 "next": following,
             }
-            yield article.url, "article.html", column.slug, context
+            yield article.url, "article.html", article_dependency(article), context
     titles = {column.slug: column.title for column in site.columns}
     for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
         if not terms:
