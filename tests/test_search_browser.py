@@ -302,3 +302,34 @@ def test_more_results_come_ten_at_a_time(
     page.wait_for_function("document.querySelectorAll('#search-results li').length === 23")
     assert more.is_hidden()
     page.close()
+
+
+def test_excerpts_of_a_later_chunk_are_decoded_with_its_own_text_code(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # 260 articles: the 256 newest fill the first chunk of the index; the 4 oldest are
+    # in the second, whose text (and so whose text code) is entirely different.
+    newest = [
+        Article(number, f"新闻{number}", ["甲乙丙丁戊己庚辛" * 3], dt.date(2024, 6, 1))
+        for number in range(256)
+    ]
+    oldest = [
+        Article(
+            256 + number,
+            f"旧文{number}",
+            [f"人民法院审判执行工作第{number}项经验，服务保障高质量发展。"],
+            dt.date(2023, 1, 1 + number),
+        )
+        for number in range(4)
+    ]
+    built = run_build(write_project(tmp_path_factory.mktemp("chunks"), newest + oldest))
+    assert built.exit_code == 0, built.output
+    assert (built.site / "search/t/1.js").is_file()
+    page = browser.new_page()
+    try:
+        page.goto((built.site / SEARCH_PAGE).as_uri() + "?q=审判执行")
+        assert results_after(page) == ["旧文3", "旧文2", "旧文1", "旧文0"]
+        excerpts = page.locator(".search-result__excerpt").all_inner_texts()
+        assert excerpts[0] == "人民法院审判执行工作第3项经验，服务保障高质量发展。"
+    finally:
+        page.close()

@@ -228,7 +228,7 @@ def test_sample_index_files_are_scripts_that_hand_over_their_data(sample: Built)
     manifest = (folder / "index.js").read_text(encoding="utf-8")
     assert manifest.startswith('__zhuanlanSearch("index",') and manifest.endswith(");\n")
     data = json.loads(manifest[len('__zhuanlanSearch("index",') : -3])
-    assert data["format"] == 1 and data["documents"] == 6
+    assert data["format"] == 2 and data["documents"] == 6
     lengths = base64.b64decode(data["lengths"])
     assert len(lengths) >= 6
     assert data["group"] == 8
@@ -249,6 +249,12 @@ def test_sample_index_files_are_scripts_that_hand_over_their_data(sample: Built)
         "答卷·2023 党建篇",
         "2024年1月15日",
     ]
+    # The text is in its chunk's code, which t/0.js holds.
+    script = (folder / "t/0.js").read_text(encoding="utf-8")
+    table = json.loads(script[len('__zhuanlanSearch("t/0",') : -3])
+    text = decode_text(TextCode(table["one"], tuple(table["table"])), last[0])
+    assert text.split("\n")[0] == "创新建立“13355”党建工作新机制"
+    assert text.endswith("10余项工作经验做法在省法院相关会议上作了交流。")
 
 
 def test_search_can_be_switched_off(project_from: Callable[[str], Path]) -> None:
@@ -294,3 +300,10 @@ def test_reused_chunks_give_the_same_index_as_a_cold_build(
     assert reused == list(search_index_files(site))
     # Only the chunk holding the edited article was indexed again.
     assert len(set(cache.chunks) - set(first)) == 1
+    # Each chunk has its own text code: the other chunks' files are as they were.
+    before = {file.path: file.content for chunk in first.values() for file in chunk.files}
+    after = {file.path: file.content for chunk in cache.chunks.values() for file in chunk.files}
+    changed = sorted(path for path in after if after[path] != before[path])
+    edited_chunk = [path for path in after if path.startswith(("search/t/1.", "search/d/"))]
+    assert changed and set(changed) <= set(edited_chunk)
+    assert "search/t/0.js" not in changed and "search/t/2.js" not in changed

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 6
+FORMAT = 7
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -127,17 +127,11 @@ class BuildCacheStore:
     def load_search(self) -> SearchCache:
         """The search chunks earlier builds indexed; any file that cannot be trusted is
         left out (its chunk is indexed again)."""
-        from zhuanlan.search.index import SearchCache
-        from zhuanlan.search.postings import ChunkIndex
+        from zhuanlan.search.index import IndexedChunk, SearchCache
 
         chunks = {}
         for name, chunk in self._load_folder(_SEARCH).items():
-            if (
-                isinstance(chunk, tuple)
-                and len(chunk) == 2
-                and isinstance(chunk[0], ChunkIndex)
-                and isinstance(chunk[1], list)
-            ):
+            if isinstance(chunk, IndexedChunk):
                 chunks[bytes.fromhex(name)] = chunk
                 self._trusted[_SEARCH].add(name)
             else:

@@ -4,7 +4,8 @@
  * scripts under search/, loaded with <script> tags because that is what works from
  * file:// as well as over HTTP, at the domain root or under a sub-path. Each calls
  * __zhuanlanSearch(name, data). A query loads the manifest, then only the shards
- * holding its characters, then only the documents it shows.
+ * holding its characters, then only the documents it shows (and the text code of
+ * each chunk they are in).
  *
  * Matching is exact: a query of length 1 reads the character's document list; a longer
  * one reads the positions of the character pairs at offsets 0, 2, 4, ... (and the last
@@ -13,7 +14,7 @@
 (function () {
   "use strict";
 
-  var FORMAT = 1;
+  var FORMAT = 2;
   var PAGE = 10;
   // The text code's symbols: printable ASCII but " and \ (see search/index.py).
   var SYMBOL_COUNT = 93;
@@ -137,7 +138,6 @@
         starts: starts,
         titles: titles,
         chunkStarts: chunkStarts,
-        table: Array.from(data.table),
       };
       return manifest;
     });
@@ -320,9 +320,11 @@
 
   /* ---- Documents and excerpts ---- */
 
-  function decodeText(coded) {
-    var table = manifest.table;
-    var one = manifest.data.one;
+  /* A text in the code of its chunk: { one, table } (see TextCode in search/index.py). */
+  function decodeText(coded, code) {
+    if (!code.chars) code.chars = Array.from(code.table);
+    var table = code.chars;
+    var one = code.one;
     var out = [];
     for (var i = 0; i < coded.length; i++) {
       var code = coded.charCodeAt(i);
@@ -343,10 +345,13 @@
 
   function article(number) {
     var group = manifest.data.group;
-    return load("d/" + Math.floor(number / group)).then(function (entries) {
-      var entry = entries[number % group];
+    return Promise.all([
+      load("d/" + Math.floor(number / group)),
+      load("t/" + Math.floor(number / manifest.data.chunk)),
+    ]).then(function (loaded) {
+      var entry = loaded[0][number % group];
       if (!entry.chars) {
-        entry.chars = Array.from(decodeText(entry[0]));
+        entry.chars = Array.from(decodeText(entry[0], loaded[1]));
         entry.folded = entry.chars.map(fold);
       }
       return {

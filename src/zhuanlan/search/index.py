@@ -6,7 +6,7 @@ Every file is a classic script that hands its data to the page
 query loads only the records of the characters it contains:
 
 - ``search/index.js``: the manifest: how many documents, their lengths and title
-  lengths, the first key of every shard, the folding and text-decoding tables;
+  lengths, the first key of every shard, the folding table;
 - ``search/b/<n>.js`` and ``search/u/<n>.js``: shards of bigram and unigram records
   (`postings`), each holding consecutive keys in UTF-16 order (the order of
   JavaScript's string comparison), about `SHARD_BYTES` each;
@@ -14,6 +14,9 @@ query loads only the records of the characters it contains:
   in a compact code, its URL, column and date. A query loads only the documents it
   shows. (Files are grouped because creating a file costs about as much as writing
   50 KB on some disks; a query shows 10 articles, so it loads at most 10 of them.)
+- ``search/t/<n>.js``: the text code of chunk n (`TextCode`), which its documents'
+  texts are written in. Each chunk has its own, made from its own text, so that an
+  edit changes one chunk's document files, not every chunk's.
 
 Documents are numbered newest first, then by URL, so that the number itself orders
 results that tie on everything else.
@@ -45,7 +48,7 @@ from zhuanlan.search.postings import (
 )
 
 SEARCH_FOLDER = "search"
-FORMAT = 1
+FORMAT = 2
 """Version of the index files; the script refuses another."""
 DOCUMENTS_PER_FILE = 8
 """Documents grouped in one ``d/`` file."""
@@ -81,26 +84,17 @@ def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator
     """
     documents = _documents(site)
     chunks = _index_chunks(documents, cache)
-    counts: Counter[str] = Counter()
-    for chunk, _ in chunks:
-        counts.update(chunk.characters)
-    code = TextCode.for_counts(counts)
-    texts = [chunk_texts for _, chunk_texts in chunks]
-    bigram_shards = _shards(*merge_chunks([chunk.bigrams for chunk, _ in chunks]), _bigram)
-    unigram_shards = _shards(*merge_chunks([chunk.unigrams for chunk, _ in chunks]), chr)
-    del chunks  # the segments are in the shards now
+    characters = {char for chunk in chunks for char in chunk.postings.characters}
+    bigram_shards = _shards(*merge_chunks([chunk.postings.bigrams for chunk in chunks]), _bigram)
+    unigram_shards = _shards(*merge_chunks([chunk.postings.unigrams for chunk in chunks]), chr)
     manifest = {
         "format": FORMAT,
         "documents": len(documents),
         "chunk": CHUNK_DOCUMENTS,
         "group": DOCUMENTS_PER_FILE,
-        "lengths": _varints(len(text) for chunk_texts in texts for text in chunk_texts),
-        "titles": _varints(
-            text.index(TITLE_SEPARATOR) for chunk_texts in texts for text in chunk_texts
-        ),
-        "folds": {char: fold(char) for char in sorted(counts) if fold(char) != char},
-        "one": code.one,
-        "table": "".join(code.chars),
+        "lengths": _varints(length for chunk in chunks for length in chunk.lengths),
+        "titles": _varints(length for chunk in chunks for length in chunk.titles),
+        "folds": {char: fold(char) for char in sorted(characters) if fold(char) != char},
         "bigrams": [keys[0] for keys, _ in bigram_shards],
         "unigrams": [keys[0] for keys, _ in unigram_shards],
     }
@@ -112,22 +106,8 @@ def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator
             ends = list(accumulate(len(record) for record in records))
             data = base64.b64encode(b"".join(records)).decode("ascii")
             yield _script(f"{kind}/{number}", {"keys": keys, "ends": ends, "data": data})
-    largest = max(counts, default="\0")
-    for number, chunk_texts in enumerate(texts):
-        texts[number] = []
-        first = number * CHUNK_DOCUMENTS
-        entries = [
-            [coded, document.url, document.column, document.date_text]
-            for document, coded in zip(
-                documents[first : first + len(chunk_texts)],
-                code.encode(chunk_texts, largest),
-                strict=True,
-            )
-        ]
-        # Chunks hold whole groups: CHUNK_DOCUMENTS is a multiple of DOCUMENTS_PER_FILE.
-        for start in range(0, len(entries), DOCUMENTS_PER_FILE):
-            group = entries[start : start + DOCUMENTS_PER_FILE]
-            yield _script(f"d/{(first + start) // DOCUMENTS_PER_FILE}", group)
+    for chunk in chunks:
+        yield from chunk.files
 
 
 def _documents(site: Site) -> list[Document]:
@@ -148,24 +128,35 @@ def _documents(site: Site) -> list[Document]:
     return documents
 
 
+@dataclass(frozen=True)
+class IndexedChunk:
+    """One chunk of documents, indexed: its postings and its files besides the shards."""
+
+    postings: ChunkIndex
+    lengths: tuple[int, ...]
+    """The length of each document's text."""
+    titles: tuple[int, ...]
+    """The length of each document's title in its text."""
+    files: tuple[OutputFile, ...]
+    """Its text code and its documents' files."""
+
+
 @dataclass
 class SearchCache:
-    """Chunks indexed by an earlier build in this process (the preview's), by content.
+    """Chunks indexed by an earlier build, by content.
 
     An edit changes one chunk: the others are taken from here instead of re-indexed.
     """
 
-    chunks: dict[bytes, tuple[ChunkIndex, list[str]]] = field(default_factory=dict)
+    chunks: dict[bytes, IndexedChunk] = field(default_factory=dict)
 
 
 # The documents being indexed: set just before the workers start, inherited by them.
 _job: list[Document] | None = None
 
 
-def _index_chunks(
-    documents: list[Document], cache: SearchCache | None
-) -> list[tuple[ChunkIndex, list[str]]]:
-    """Index every chunk, on every core: each chunk's index and its documents' texts."""
+def _index_chunks(documents: list[Document], cache: SearchCache | None) -> list[IndexedChunk]:
+    """Index every chunk, on every core."""
     global _job
     starts = range(0, len(documents), CHUNK_DOCUMENTS)
     keys = [_chunk_key(documents, start) for start in starts]
@@ -188,21 +179,41 @@ def _index_chunks(
 
 
 def _chunk_key(documents: list[Document], start: int) -> bytes:
-    """What a chunk's index depends on: its number and its articles' titles and bodies."""
-    digest = hashlib.blake2b(str(start).encode(), digest_size=16)
+    """What a chunk's index depends on: its number and all its documents show."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{start}".encode(), digest_size=16)
     for document in documents[start : start + CHUNK_DOCUMENTS]:
-        digest.update(f"\0{document.title}\0{document.body_html}".encode())
+        digest.update(
+            f"\0{document.title}\0{document.body_html}\0{document.url}"
+            f"\0{document.column}\0{document.date_text}".encode()
+        )
     return digest.digest()
 
 
-def _index_chunk(start: int) -> tuple[ChunkIndex, list[str]]:
-    """The chunk of documents from `start` on: its index and its texts (in a worker)."""
+def _index_chunk(start: int) -> IndexedChunk:
+    """The chunk of documents from `start` on, indexed and written (in a worker)."""
     assert _job is not None
-    texts = [
-        document_text(document.title, document.body_html)
-        for document in _job[start : start + CHUNK_DOCUMENTS]
+    documents = _job[start : start + CHUNK_DOCUMENTS]
+    texts = [document_text(document.title, document.body_html) for document in documents]
+    number = start // CHUNK_DOCUMENTS
+    postings = chunk_postings(number, texts)
+    code = TextCode.for_counts(Counter(postings.characters))
+    files = [_script(f"t/{number}", {"one": code.one, "table": "".join(code.chars)})]
+    entries = [
+        [coded, document.url, document.column, document.date_text]
+        for document, coded in zip(
+            documents, code.encode(texts, max(postings.characters)), strict=True
+        )
     ]
-    return chunk_postings(start // CHUNK_DOCUMENTS, texts), texts
+    # Chunks hold whole groups: CHUNK_DOCUMENTS is a multiple of DOCUMENTS_PER_FILE.
+    for first in range(0, len(entries), DOCUMENTS_PER_FILE):
+        group = entries[first : first + DOCUMENTS_PER_FILE]
+        files.append(_script(f"d/{(start + first) // DOCUMENTS_PER_FILE}", group))
+    return IndexedChunk(
+        postings,
+        tuple(len(text) for text in texts),
+        tuple(text.index(TITLE_SEPARATOR) for text in texts),
+        tuple(files),
+    )
 
 
 def _bigram(key: int) -> str:
