@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
 import re
+import sys
 
 import pytest
 from bs4 import BeautifulSoup
@@ -155,3 +157,13 @@ def test_an_empty_body_has_no_headings_or_reading_time_of_the_document_before() 
     assert empty.headings == ()
     assert empty.reading_units == 0
     assert empty.html == ""
+
+
+def test_pickling_a_rendered_body_leaves_its_text_as_it_was() -> None:
+    # The parse cache is pickled while the site model holds the same texts: pickling
+    # must not make each of them carry a UTF-8 copy for the rest of the build.
+    rendered = render_markdown("## 第一部分\n\n" + "党建引领，司法为民。" * 300)
+    size = sys.getsizeof(rendered.html)
+    copy = pickle.loads(pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL))
+    assert sys.getsizeof(rendered.html) == size
+    assert copy == rendered
