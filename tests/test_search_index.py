@@ -282,7 +282,7 @@ def test_reused_chunks_give_the_same_index_as_a_cold_build(
     project_from: Callable[[str], Path],
 ) -> None:
     project = project_from("valid/minimal")
-    for number in range(600):  # three chunks
+    for number in range(CHUNK_DOCUMENTS * 5 // 2):  # three chunks
         (project / f"content/col/a{number:03d}.md").write_text(
             f"---\ntitle: 文章{number}\ndate: 2024-01-15\n---\n第{number}篇正文，人民法院。\n",
             encoding="utf-8",
@@ -291,7 +291,7 @@ def test_reused_chunks_give_the_same_index_as_a_cold_build(
     cache = SearchCache()
     list(search_index_files(model_project(project, options), cache))
     first = dict(cache.chunks)
-    edited = project / "content/col/a300.md"
+    edited = project / f"content/col/a{CHUNK_DOCUMENTS + 10:03d}.md"  # in the second
     edited.write_text(
         edited.read_text(encoding="utf-8").replace("人民法院", "改过"), encoding="utf-8"
     )

@@ -28,8 +28,10 @@ import numpy as np
 from zhuanlan.search.codec import Ints, best_orders, encode_segments
 from zhuanlan.search.plaintext import fold
 
-CHUNK_DOCUMENTS = 256
-"""Documents per chunk."""
+CHUNK_DOCUMENTS = 128
+"""Documents per chunk. Indexing a chunk takes arrays of eight bytes per character of
+its text, a dozen at a time: 128 articles of 5 KB hold that to about 50 MB a process,
+which is what a large build's peak memory is made of; an edit re-indexes this many."""
 DOCUMENT_SEPARATOR = "\n"
 """Between two documents of a chunk's text: whitespace, so no match spans two."""
 PLANES = 0x110000
