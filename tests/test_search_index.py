@@ -138,8 +138,12 @@ def test_postings_list_every_occurrence(documents: list[tuple[str, str]], per_ch
         chunk_postings(number, full[start : start + per_chunk])
         for number, start in enumerate(range(0, len(full), per_chunk))
     ]
-    bigram_keys, bigram_records = merge_chunks([chunk.bigrams for chunk in chunks])
-    unigram_keys, unigram_records = merge_chunks([chunk.unigrams for chunk in chunks])
+    bigrams = merge_chunks([chunk.bigrams for chunk in chunks])
+    unigrams = merge_chunks([chunk.unigrams for chunk in chunks])
+    bigram_keys, bigram_records = bigrams.keys, list(map(bigrams.record, range(len(bigrams.keys))))
+    unigram_keys = unigrams.keys
+    unigram_records = list(map(unigrams.record, range(len(unigrams.keys))))
+    assert [len(record) for record in bigram_records] == bigrams.sizes
 
     expected_pairs: dict[str, list[tuple[int, int]]] = {}
     expected_chars: dict[str, dict[int, tuple[int, bool]]] = {}

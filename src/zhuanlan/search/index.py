@@ -43,6 +43,7 @@ from zhuanlan.search.postings import (
     CHUNK_DOCUMENTS,
     PLANES,
     ChunkIndex,
+    Merged,
     chunk_postings,
     merge_chunks,
 )
@@ -85,8 +86,10 @@ def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator
     documents = _documents(site)
     chunks = _index_chunks(documents, cache)
     characters = {char for chunk in chunks for char in chunk.postings.characters}
-    bigram_shards = _shards(*merge_chunks([chunk.postings.bigrams for chunk in chunks]), _bigram)
-    unigram_shards = _shards(*merge_chunks([chunk.postings.unigrams for chunk in chunks]), chr)
+    bigrams = merge_chunks([chunk.postings.bigrams for chunk in chunks])
+    unigrams = merge_chunks([chunk.postings.unigrams for chunk in chunks])
+    bigram_shards = _shards(bigrams, _bigram)
+    unigram_shards = _shards(unigrams, chr)
     manifest = {
         "format": FORMAT,
         "documents": len(documents),
@@ -99,10 +102,9 @@ def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator
         "unigrams": [keys[0] for keys, _ in unigram_shards],
     }
     yield _script("index", manifest)
-    for kind, shards in (("b", bigram_shards), ("u", unigram_shards)):
-        for number in range(len(shards)):
-            keys, records = shards[number]
-            shards[number] = ([], [])
+    for kind, merged, shards in (("b", bigrams, bigram_shards), ("u", unigrams, unigram_shards)):
+        for number, (keys, members) in enumerate(shards):
+            records = [merged.record(member) for member in members]
             ends = list(accumulate(len(record) for record in records))
             data = base64.b64encode(b"".join(records)).decode("ascii")
             yield _script(f"{kind}/{number}", {"keys": keys, "ends": ends, "data": data})
@@ -224,23 +226,23 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
-def _shards(
-    numbers: list[int], records: list[bytes], key_of: Callable[[int], str]
-) -> list[tuple[list[str], list[bytes]]]:
-    """Consecutive records, in the order JavaScript compares keys, about SHARD_BYTES each.
+def _shards(merged: Merged, key_of: Callable[[int], str]) -> list[tuple[list[str], list[int]]]:
+    """Consecutive records, in the order JavaScript compares keys, about SHARD_BYTES each:
+    each shard's keys and the numbers of its records in `merged`.
 
     `key_of` gives the key (a string) of each record's number.
     """
-    keys = [key_of(number) for number in numbers]
-    shards: list[tuple[list[str], list[bytes]]] = []
+    keys = [key_of(number) for number in merged.keys]
+    shards: list[tuple[list[str], list[int]]] = []
     size = SHARD_BYTES
-    for key, record in sorted(zip(keys, records, strict=True), key=lambda kv: _utf16_order(kv[0])):
-        if size + len(record) > SHARD_BYTES and size > 0:
+    for member in sorted(range(len(keys)), key=lambda member: _utf16_order(keys[member])):
+        record_size = merged.sizes[member]
+        if size + record_size > SHARD_BYTES and size > 0:
             shards.append(([], []))
             size = 0
-        shards[-1][0].append(key)
-        shards[-1][1].append(record)
-        size += len(record)
+        shards[-1][0].append(keys[member])
+        shards[-1][1].append(member)
+        size += record_size
     return shards
 
 
