@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -228,3 +229,23 @@ def test_closing_while_the_next_generation_is_prepared_leaves_nothing(project: P
     preview.close()
     time.sleep(0.5)  # a copy still running would have re-created the folder by now
     assert not preview.workdir.exists()
+
+
+def test_a_file_changed_behind_a_kept_modification_time_is_read_again(
+    preview: Preview, project: Path
+) -> None:
+    # Unchanged files are not read again. Copying with `cp -p` or `rsync -t` keeps the
+    # modification time, and an edit of the same length keeps the size: the change must
+    # still show.
+    article = project / "content/dajuan-2022/a2.md"
+    assert preview.rebuild().site is not None
+    time.sleep(2.5)  # long enough for the files to count as settled
+    assert preview.rebuild().site is not None  # this one takes them as they were
+    status = article.stat()
+    edit(article, "正文2", "正文X")
+    os.utime(article, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert article.stat().st_size == status.st_size
+    assert preview.rebuild().site is not None
+    assert preview.snapshot.folder is not None
+    page = preview.snapshot.folder / "dajuan-2022/a2/index.html"
+    assert "正文X" in page.read_text("utf-8")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -73,8 +74,38 @@ class ProjectSources:
     """Column folders, sorted by name."""
 
 
-def load_project(root: Path, problems: Problems) -> ProjectSources:
-    """Read every content file under ``root/content``; record unreadable ones."""
+@dataclass
+class ReadBefore:
+    """The articles an earlier load in this process read, each with the status its file
+    had then: a later load takes a file whose status is the same as it was, instead of
+    reading it again (10,000 articles take 0.2–0.3 s to read and hash).
+
+    A file is taken only if its change time is well before the earlier load began: any
+    write since then, even one that kept the size and set the modification time back
+    (``cp -p``, ``rsync -t``), moved the change time past it, and no program can set a
+    change time. "Well before", because a change time has the resolution of the
+    kernel's clock tick.
+    """
+
+    files: dict[str, tuple[tuple[int, ...], SourceFile]] = field(default_factory=dict)
+    started: int = 0
+    """When the earlier load began, in nanoseconds since the epoch."""
+
+
+_UNSETTLED_NS = 2_000_000_000
+"""Files changed this recently before a load are read again by the next one."""
+
+
+def load_project(
+    root: Path, problems: Problems, before: ReadBefore | None = None
+) -> ProjectSources:
+    """Read every content file under ``root/content``; record unreadable ones.
+
+    With `before`, articles whose files did not change since that load are taken from
+    it, and `before` is updated to this load.
+    """
+    started = time.time_ns()
+    read = ReadBefore(started=started)
     content = root / CONTENT_DIR
     site_path = content / SITE_FILE
     site_file = read_text(root, site_path, problems) if site_path.is_file() else None
@@ -85,7 +116,7 @@ def load_project(root: Path, problems: Problems) -> ProjectSources:
         if _links_outside(entry, root, problems):
             continue
         if entry.is_dir():
-            columns.append(_load_column(root, entry, problems))
+            columns.append(_load_column(root, entry, problems, before, read))
         elif entry.suffix == ".md":
             problems.add(
                 _relative(root, entry),
@@ -94,10 +125,14 @@ def load_project(root: Path, problems: Problems) -> ProjectSources:
                 "文章必须放在专栏文件夹中",
                 f"在 {CONTENT_DIR}/ 下为专栏建一个文件夹（含 {COLUMN_FILE}），再把文章移进去",
             )
+    if before is not None:
+        before.files, before.started = read.files, read.started
     return ProjectSources(root, site_file, tuple(columns))
 
 
-def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
+def _load_column(
+    root: Path, folder: Path, problems: Problems, before: ReadBefore | None, read: ReadBefore
+) -> ColumnSources:
     column_file: SourceFile | None = None
     articles: list[SourceFile] = []
     assets: list[str] = []
@@ -108,7 +143,7 @@ def _load_column(root: Path, folder: Path, problems: Problems) -> ColumnSources:
         if relative == COLUMN_FILE:
             column_file = read_text(root, Path(entry.path), problems)
         elif relative.lower().endswith((".md", ".markdown")):
-            article = _read_source(prefix + relative, entry.path, problems)
+            article = _read_article(prefix + relative, entry, problems, before, read)
             if article is not None:
                 articles.append(article)
         else:
@@ -202,6 +237,35 @@ def _read_source(relative: str, path: str, problems: Problems) -> SourceFile | N
         return None
     text = decode(data, relative, problems)
     return None if text is None else SourceFile(relative, text)
+
+
+def _read_article(
+    relative: str,
+    entry: os.DirEntry[str],
+    problems: Problems,
+    before: ReadBefore | None,
+    read: ReadBefore,
+) -> SourceFile | None:
+    """An article's file: as `before` read it if unchanged since, else read now."""
+    if before is None:
+        return _read_source(relative, entry.path, problems)
+    try:
+        status = entry.stat()
+    except OSError:
+        return _read_source(relative, entry.path, problems)  # reports the problem
+    key = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+    known = before.files.get(relative)
+    if (
+        known is not None
+        and known[0] == key
+        and status.st_ctime_ns < before.started - _UNSETTLED_NS
+    ):
+        source: SourceFile | None = known[1]
+    else:
+        source = _read_source(relative, entry.path, problems)
+    if source is not None:
+        read.files[relative] = (key, source)
+    return source
 
 
 def decode(data: bytes, path: str, problems: Problems) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zhuanlan.assemble import assemble_site
 from zhuanlan.errors import ContentError, Problem, Problems
-from zhuanlan.load import ProjectSources, load_project
+from zhuanlan.load import ProjectSources, ReadBefore, load_project
 from zhuanlan.model import BuildOptions, Site
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
@@ -33,6 +33,7 @@ from zhuanlan.write import write_files
 class BuildCache:
     """Work kept between builds in one process, so that a rebuild redoes only what changed."""
 
+    read: ReadBefore = field(default_factory=ReadBefore)
     parsed: ParseCache = field(default_factory=ParseCache)
     rendered: RenderCache = field(default_factory=RenderCache)
 
@@ -85,7 +86,7 @@ def _digest(*parts: str) -> str:
 def model_project(root: Path, options: BuildOptions, cache: BuildCache | None = None) -> Site:
     """Read, parse and assemble: the site model, or `ContentError` with every problem."""
     problems = Problems()
-    sources = load_project(root, problems)
+    sources = load_project(root, problems, cache.read if cache else None)
     return model_sources(sources, options, problems, cache.parsed if cache else None)
 
 
