@@ -240,9 +240,9 @@ class Article:
     reading_units: int
     """Characters (and Latin words) to read, for the reading-time estimate."""
 
-    @property
+    @cached_property
     def url(self) -> str:
-        """Where the article's page lives."""
+        """Where the article's page lives (asked for tens of times per article)."""
         return article_url(self.column_slug, self.slug)
 
     @property
@@ -281,9 +281,9 @@ class Article:
         """Estimated reading time, in whole minutes."""
         return reading_minutes(self.reading_units)
 
-    @property
+    @cached_property
     def card(self) -> ArticleCard:
-        """The article as lists show it."""
+        """The article as lists show it (one object, shared by every list)."""
         return ArticleCard(
             self.url, self.title, self.date, self.summary, self.section, self.column_slug
         )
