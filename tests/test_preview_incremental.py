@@ -249,3 +249,19 @@ def test_a_file_changed_behind_a_kept_modification_time_is_read_again(
     assert preview.snapshot.folder is not None
     page = preview.snapshot.folder / "dajuan-2022/a2/index.html"
     assert "正文X" in page.read_text("utf-8")
+
+
+def test_a_column_moving_to_another_address_takes_its_assets_along(
+    preview: Preview, project: Path
+) -> None:
+    # The asset's file is unchanged, but its address in the site is new: there is no
+    # file at that address in the published generation to link to.
+    (project / "content/dajuan-2022/pic.txt").write_text("图片说明", encoding="utf-8")
+    assert preview.rebuild().site is not None
+    edit(project / "content/dajuan-2022/_index.md", "year: 2022", "year: 2022\nslug: dajuan-22")
+    outcome = preview.rebuild()
+    assert outcome.problems == ()
+    assert preview.snapshot.folder is not None
+    moved = preview.snapshot.folder / "dajuan-22/pic.txt"
+    assert moved.read_text(encoding="utf-8") == "图片说明"
+    assert preview.rebuild().problems == ()  # and the preview goes on

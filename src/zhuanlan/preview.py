@@ -64,7 +64,8 @@ class Preview:
         self._snapshot = Snapshot(None, 0, (), 0)
         self._changed = threading.Condition()
         self._closed = False
-        self._sources: dict[str, tuple[int, int, int]] = {}
+        self._sources: dict[str, tuple[str, int, int, int]] = {}
+        """Each copied file's address in the published generation: its source, status."""
         self._spare: _Spare | None = None
 
     @property
@@ -86,6 +87,7 @@ class Preview:
                 # What was rendered never got published: nothing of it may be reused,
                 # and the copy being prepared may be writing into this very folder.
                 self.cache.rendered = RenderCache()
+                self._sources = {}
                 self._drop_spare()
                 shutil.rmtree(folder, ignore_errors=True)
                 error = ContentError(
@@ -168,17 +170,19 @@ class Preview:
     ) -> None:
         """Make `folder` hold exactly `outputs`. Files in `present` are already there,
         linked to `previous`'s: unchanged ones are left, others replaced or removed."""
-        sources: dict[str, tuple[int, int, int]] = {}
+        sources: dict[str, tuple[str, int, int, int]] = {}
         made: set[str] = set()
         wanted: set[str] = set()
         for item in outputs:
             wanted.add(item.path)
             unchanged = item.unchanged
             if item.source is not None:
+                # The same file at the same address: a column that moved (a new slug)
+                # takes its unchanged assets to an address the last generation lacks.
                 status = item.source.stat()
-                key = (status.st_mtime_ns, status.st_size, status.st_ino)
-                sources[str(item.source)] = key
-                unchanged = self._sources.get(str(item.source)) == key
+                key = (str(item.source), status.st_mtime_ns, status.st_size, status.st_ino)
+                sources[item.path] = key
+                unchanged = self._sources.get(item.path) == key
             if unchanged and previous is not None and item.path in present:
                 continue  # most files of a rebuild: nothing to do
             destination = folder / item.path
