@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -265,3 +267,31 @@ def test_a_column_moving_to_another_address_takes_its_assets_along(
     moved = preview.snapshot.folder / "dajuan-22/pic.txt"
     assert moved.read_text(encoding="utf-8") == "图片说明"
     assert preview.rebuild().problems == ()  # and the preview goes on
+
+
+def test_rebuilds_leave_nothing_behind_for_good(project: Path) -> None:
+    # After publishing, the preview freezes what it holds for the garbage collector:
+    # anything a rebuild leaves in a reference cycle would never be freed. In a fresh
+    # interpreter, so that only the preview's own objects count.
+    script = (
+        "import datetime as dt, gc, sys\n"
+        "from pathlib import Path\n"
+        "from zhuanlan.model import BuildOptions\n"
+        "from zhuanlan.preview import Preview\n"
+        "project = Path(sys.argv[1])\n"
+        "preview = Preview(project, BuildOptions(today=dt.date(2026, 1, 1)))\n"
+        "article = project / 'content/dajuan-2022/a2.md'\n"
+        "for step in range(6):\n"
+        "    article.write_text(article.read_text('utf-8') + f'\\n第{step}段。\\n', 'utf-8')\n"
+        "    assert preview.rebuild().site is not None\n"
+        "    if step == 0:\n"
+        "        gc.unfreeze(); gc.collect(); gc.freeze()  # what starting up left\n"
+        "gc.unfreeze()\n"
+        "print(gc.collect())\n"
+        "preview.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == 0

@@ -80,6 +80,10 @@ class RenderCache:
     """Pages rendered by the last build (the others were unchanged)."""
     search: SearchCache = field(default_factory=SearchCache)
     """The search index's chunks, re-indexed only where articles changed."""
+    environment: jinja2.Environment | None = None
+    """The templates, loaded for `theme`: used again while the template files are the
+    same (Jinja reloads a file that changes; a new file needs a new environment). One
+    environment, not one a rebuild: each sits in reference cycles with its templates."""
     written: dict[str, str] = field(default_factory=dict)
     """A hash of each file besides pages that the last build wrote."""
 
@@ -90,11 +94,14 @@ class Renderer:
     Pages are numbered so that a build can hand ranges of them to worker processes.
     """
 
-    def __init__(self, site: Site, root: Path) -> None:
+    def __init__(
+        self, site: Site, root: Path, environment: jinja2.Environment | None = None
+    ) -> None:
+        """`environment`: one made earlier for the same template files, to use again."""
         self.site = site
         self.root = root
         self.dirs = template_dirs(root)
-        self.environment = _environment(self.dirs)
+        self.environment = environment if environment is not None else _environment(self.dirs)
         self.nav = _navigation(site)
         self.listings = {column.slug: column.listed() for column in site.columns}
         """Every column with its articles as cards, by slug: what pages that list a
@@ -132,7 +139,9 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     With a `cache`, pages whose inputs did not change since the last call are listed as
     unchanged instead of being rendered again.
     """
-    renderer = Renderer(site, root)
+    theme = fingerprint_of(template_dirs(root))
+    same_theme = cache is not None and cache.theme == theme
+    renderer = Renderer(site, root, cache.environment if cache and same_theme else None)
     listings = renderer.listings
     articles = {article.url: article for column in site.columns for article in column.articles}
     titles = tuple((column.slug, column.title) for column in site.columns)
@@ -143,7 +152,6 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
             taxonomies["term", taxonomy, term.name] = (titles, term.articles)
     unchanged: set[Dependency] = set()
     if cache is not None:
-        theme = fingerprint_of(renderer.dirs)
         if (cache.theme, cache.config, cache.nav) == (theme, site.config, renderer.nav):
             unchanged = {
                 slug for slug, listing in listings.items() if cache.listings.get(slug) == listing
@@ -160,6 +168,7 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
                 key for key, shown in taxonomies.items() if cache.taxonomies.get(key) == shown
             )
         cache.theme, cache.config, cache.nav = theme, site.config, renderer.nav
+        cache.environment = renderer.environment
         cache.listings, cache.articles, cache.taxonomies = listings, articles, taxonomies
         cache.rendered = 0
     problems: list[Problem] = []
