@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page
 
+from zhuanlan.search.postings import CHUNK_DOCUMENTS
+
 from conftest import Built, run_build
 
 SEARCH_PAGE = "search/index.html"
@@ -307,15 +309,15 @@ def test_more_results_come_ten_at_a_time(
 def test_excerpts_of_a_later_chunk_are_decoded_with_its_own_text_code(
     browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # 260 articles: the 256 newest fill the first chunk of the index; the 4 oldest are
-    # in the second, whose text (and so whose text code) is entirely different.
+    # A chunk of the newest articles fills the first chunk of the index; the 4 oldest
+    # are in the second, whose text (and so whose text code) is entirely different.
     newest = [
         Article(number, f"新闻{number}", ["甲乙丙丁戊己庚辛" * 3], dt.date(2024, 6, 1))
-        for number in range(256)
+        for number in range(CHUNK_DOCUMENTS)
     ]
     oldest = [
         Article(
-            256 + number,
+            CHUNK_DOCUMENTS + number,
             f"旧文{number}",
             [f"人民法院审判执行工作第{number}项经验，服务保障高质量发展。"],
             dt.date(2023, 1, 1 + number),
@@ -325,6 +327,7 @@ def test_excerpts_of_a_later_chunk_are_decoded_with_its_own_text_code(
     built = run_build(write_project(tmp_path_factory.mktemp("chunks"), newest + oldest))
     assert built.exit_code == 0, built.output
     assert (built.site / "search/t/1.js").is_file()
+    assert not (built.site / "search/t/2.js").exists()
     page = browser.new_page()
     try:
         page.goto((built.site / SEARCH_PAGE).as_uri() + "?q=审判执行")

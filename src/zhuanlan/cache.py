@@ -5,7 +5,7 @@ Three things are kept between runs of ``zhuanlan build``:
   file's text, so an unchanged file is never parsed again; one file per column, so an
   edit rewrites one column's;
 - the search index's chunks, one file each, named by a hash of the articles they index,
-  so an edit re-indexes one chunk of 256 articles, not the archive;
+  so an edit re-indexes one chunk of 128 articles, not the archive;
 - the fingerprint of the last successful build: a hash of every input (texts, asset
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.

@@ -84,7 +84,11 @@ class ReadBefore:
     write since then, even one that kept the size and set the modification time back
     (``cp -p``, ``rsync -t``), moved the change time past it, and no program can set a
     change time. "Well before", because a change time has the resolution of the
-    kernel's clock tick.
+    kernel's clock tick. This holds for local disks on Linux and macOS; on Windows
+    ``st_ctime`` is the creation time, so nothing is taken there. (Some network and
+    FUSE file systems report a change time from another clock, or the modification time
+    again: a copy keeping both size and modification time could then go unseen until
+    the file changes again.)
     """
 
     files: dict[str, tuple[tuple[int, ...], SourceFile]] = field(default_factory=dict)
@@ -94,6 +98,8 @@ class ReadBefore:
 
 _UNSETTLED_NS = 2_000_000_000
 """Files changed this recently before a load are read again by the next one."""
+_CHANGE_TIMES = os.name == "posix"
+"""Whether ``st_ctime`` is the time of the last change (not the creation time)."""
 
 
 def load_project(
@@ -247,7 +253,7 @@ def _read_article(
     read: ReadBefore,
 ) -> SourceFile | None:
     """An article's file: as `before` read it if unchanged since, else read now."""
-    if before is None:
+    if before is None or not _CHANGE_TIMES:
         return _read_source(relative, entry.path, problems)
     try:
         status = entry.stat()

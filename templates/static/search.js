@@ -327,12 +327,12 @@
     var one = code.one;
     var out = [];
     for (var i = 0; i < coded.length; i++) {
-      var code = coded.charCodeAt(i);
-      if (code >= 0x80) {
+      var unit = coded.charCodeAt(i);
+      if (unit >= 0x80) {
         out.push(coded[i]); // a character without a code stands for itself
         continue;
       }
-      var symbol = SYMBOL_INDEX[code];
+      var symbol = SYMBOL_INDEX[unit];
       if (symbol < one) {
         out.push(table[symbol]);
       } else {
