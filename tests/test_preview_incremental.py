@@ -100,41 +100,46 @@ def pages(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.html")}
 
 
-def test_editing_one_article_leaves_the_other_columns_pages_alone(
-    preview: Preview, project: Path
-) -> None:
+def pages_changed_by(
+    preview: Preview, article: Path, old: str, new: str
+) -> tuple[int, set[str], Path]:
+    """Build, edit `article`, build again: pages rendered, pages that are not the same
+    file as before (unchanged pages are linked), and the new generation's folder."""
     assert preview.rebuild().site is not None
     assert preview.snapshot.folder is not None
     before = pages(preview.snapshot.folder)
-    edit(project / "content/dajuan-2022/a2.md", "正文2", "正文二")
+    edit(article, old, new)
     outcome = preview.rebuild()
     assert preview.snapshot.folder is not None
     after = pages(preview.snapshot.folder)
+    changed = {url for url in after if after[url] != before.get(url)}
+    return outcome.pages_rendered, changed, preview.snapshot.folder
+
+
+def test_editing_one_article_leaves_the_other_columns_pages_alone(
+    preview: Preview, project: Path
+) -> None:
+    article = project / "content/dajuan-2022/a2.md"
+    rendered, changed, folder = pages_changed_by(preview, article, "正文2", "正文二")
     # A body shows on its own page only: lists, neighbours' 上一篇/下一篇 and the
-    # mechanism navigation show titles, dates and summaries.
-    assert outcome.pages_rendered == 1
-    assert "正文二" in (preview.snapshot.folder / "dajuan-2022/a2/index.html").read_text("utf-8")
-    for url in after.keys() - {"dajuan-2022/a2/index.html"}:
-        assert after[url] == before[url], url  # the very same file, linked, not rewritten
+    # mechanism navigation show titles, dates and summaries. The others are the very
+    # same files, linked, not rewritten.
+    assert rendered == 1
+    assert changed == {"dajuan-2022/a2/index.html"}
+    assert "正文二" in (folder / "dajuan-2022/a2/index.html").read_text("utf-8")
     assert preview.rebuild().pages_rendered == 0  # nothing changed: nothing rendered
 
 
 def test_a_title_edit_renders_every_page_that_lists_the_article(
     preview: Preview, project: Path
 ) -> None:
-    assert preview.rebuild().site is not None
-    assert preview.snapshot.folder is not None
-    before = pages(preview.snapshot.folder)
-    edit(project / "content/dajuan-2022/a2.md", "title: ", "title: 新")
-    outcome = preview.rebuild()
-    assert preview.snapshot.folder is not None
-    after = pages(preview.snapshot.folder)
+    article = project / "content/dajuan-2022/a2.md"
+    rendered, changed, _ = pages_changed_by(preview, article, "title: ", "title: 新")
     # Its column's pages (the list, the neighbours' 上一篇/下一篇), the home and year pages.
-    changed = {url for url in after if after[url] != before.get(url)}
     assert {"index.html", "dajuan-2022/index.html", "dajuan-2022/a1/index.html"} <= changed
     assert any(url.startswith("years/") for url in changed)
     assert not any(url.startswith("dajuan-2023/") for url in changed)
-    assert outcome.pages_rendered == len(changed)
+    assert rendered == len(changed)
 
 
 def test_a_template_edit_renders_everything_again(preview: Preview, project: Path) -> None:
