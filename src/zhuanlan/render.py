@@ -346,6 +346,9 @@ def _environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # No stat of every template for every page: an environment is only ever used
+        # again for the very same template files (see `RenderCache.environment`).
+        auto_reload=False,
     )
     environment.filters["url"] = _relative_url
     environment.filters["html"] = Markup
