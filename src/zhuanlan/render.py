@@ -81,9 +81,9 @@ class RenderCache:
     search: SearchCache = field(default_factory=SearchCache)
     """The search index's chunks, re-indexed only where articles changed."""
     environment: jinja2.Environment | None = None
-    """The templates, loaded for `theme`: used again while the template files are the
-    same (Jinja reloads a file that changes; a new file needs a new environment). One
-    environment, not one a rebuild: each sits in reference cycles with its templates."""
+    """The templates, loaded for `theme`: used again only while every template file's
+    name, size and time are the same (it never checks them itself). One environment,
+    not one a rebuild: each sits in reference cycles with its templates."""
     written: dict[str, str] = field(default_factory=dict)
     """A hash of each file besides pages that the last build wrote."""
 

@@ -322,9 +322,8 @@ class TextCode:
         return one + (len(SYMBOLS) - one) * len(SYMBOLS)
 
     def encode(self, texts: list[str], largest: str) -> list[str]:
-        """Each of `texts` in this code, a chunk at a time (array operations: the archive
-        is large, and small arrays stay in the processor's cache). `largest` is the
-        largest character in them."""
+        """Each of `texts` (one chunk's) in this code, with array operations. `largest`
+        is the largest character in them."""
         width = len(SYMBOLS)
         symbols = np.array([ord(symbol) for symbol in SYMBOLS], dtype=np.uint32)
         coded = np.array([ord(char) for char in self.chars], dtype=np.int64)
@@ -337,20 +336,16 @@ class TextCode:
         lead, rest = np.divmod(ranks[~single] - self.one, width)
         first_of[coded[~single]] = symbols[self.one + lead]
         second_of[coded[~single]] = symbols[rest]
-        encoded: list[str] = []
-        for start in range(0, len(texts), CHUNK_DOCUMENTS):
-            chunk = texts[start : start + CHUNK_DOCUMENTS]
-            points = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
-            second = second_of[points]
-            two = second > 0
-            # Where each character's first symbol goes: one place later for every
-            # two-symbol character before it.
-            at = np.arange(len(points)) + np.cumsum(two) - two
-            out = np.empty(len(points) + int(two.sum()), dtype=np.uint32)
-            out[at] = first_of[points]
-            out[at[two] + 1] = second[two]
-            whole = out.tobytes().decode("utf-32-le")
-            ends = np.cumsum([len(text) for text in chunk])
-            cut = (at[ends - 1] + 1 + two[ends - 1]).tolist()
-            encoded.extend(whole[begin:end] for begin, end in zip([0, *cut[:-1]], cut, strict=True))
-        return encoded
+        points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        second = second_of[points]
+        two = second > 0
+        # Where each character's first symbol goes: one place later for every two-symbol
+        # character before it.
+        at = np.arange(len(points)) + np.cumsum(two) - two
+        out = np.empty(len(points) + int(two.sum()), dtype=np.uint32)
+        out[at] = first_of[points]
+        out[at[two] + 1] = second[two]
+        whole = out.tobytes().decode("utf-32-le")
+        ends = np.cumsum([len(text) for text in texts])
+        cut = (at[ends - 1] + 1 + two[ends - 1]).tolist()
+        return [whole[begin:end] for begin, end in zip([0, *cut[:-1]], cut, strict=True)]
