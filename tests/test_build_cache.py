@@ -19,15 +19,16 @@ from zhuanlan.search.postings import CHUNK_DOCUMENTS
 from conftest import run_build
 
 
-def files(folder: Path) -> dict[str, bytes]:
+def files(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None), by path: an empty folder left
+    behind is a difference too."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
     }
 
 
-def cold_build(project: Path, tmp: Path) -> dict[str, bytes]:
+def cold_build(project: Path, tmp: Path) -> dict[str, bytes | None]:
     """Build a copy of the project with no cache at all."""
     copy = tmp / "cold-project"
     if copy.exists():
@@ -140,6 +141,30 @@ def test_random_edits_always_build_what_a_cold_build_builds(project: Path, tmp_p
         built = run_build(project)
         assert built.exit_code == 0, (kind, built.output)
         assert files(project / "site") == cold_build(project, tmp_path), kind
+
+
+def test_a_file_takes_the_name_of_a_page_folder_and_back(project: Path, tmp_path: Path) -> None:
+    # The last build's files are linked into the new site before it is known which
+    # changed: a page's folder must give way to a file of that name, and back.
+    article = project / "content/dajuan-2023/extra.md"
+    asset = project / "content/dajuan-2023/extra"
+    text = "---\ntitle: 另一篇\ndate: 2024-03-01\nsection: goal\n---\n正文。\n"
+    article.write_text(text, "utf-8")
+    assert run_build(project).exit_code == 0
+    assert (project / "site/dajuan-2023/extra/index.html").is_file()
+    for step in ("to a file", "back to a page"):
+        if article.exists():
+            article.unlink()
+            asset.write_bytes(b"%PDF-1.4 attachment")
+        else:
+            asset.unlink()
+            article.write_text(text, "utf-8")
+        built = run_build(project)
+        assert built.exit_code == 0, (step, built.output)
+        assert files(project / "site") == cold_build(project, tmp_path), step
+        # What it recorded of the site it left is what the next build finds.
+        assert "已是最新" in run_build(project).output, step
+    assert (project / "site/dajuan-2023/extra/index.html").is_file()
 
 
 def test_a_body_edit_renders_only_its_own_page(project: Path, tmp_path: Path) -> None:

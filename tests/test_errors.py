@@ -126,8 +126,7 @@ def test_failed_build_leaves_the_previous_site_exactly_as_it_was(
     assert "原有的输出目录未被改动" in built.output
     assert _snapshot(project / "site") == before
     assert {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")} == mtimes
-    leftovers = [p.name for p in project.iterdir() if p.name.startswith("site.")]
-    assert leftovers == []
+    assert folders_beside_site(project) == []
 
 
 def test_template_error_leaves_the_previous_site(project_from: Callable[[str], Path]) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 
 import pytest
 
-from zhuanlan.parallel import alongside, map_parallel, usable_cores
+from zhuanlan.parallel import Standby, map_parallel, usable_cores
 
 
 def _square_and_pid(number: int) -> tuple[int, int]:
@@ -44,15 +43,28 @@ def test_in_child_runs_elsewhere_and_returns_the_result() -> None:
     assert run_fresh(script) == ["144", "True"]
 
 
-def test_alongside_runs_in_another_process_while_the_block_runs(tmp_path: Path) -> None:
+def test_a_standby_helper_runs_later_what_it_is_given_in_its_own_process(
+    tmp_path: Path,
+) -> None:
     script = (
-        "import os, sys; from zhuanlan.parallel import alongside\n"
-        "marker = sys.argv[1]\n"
-        "def mark(): open(marker, 'w').write(str(os.getpid()))\n"
-        "with alongside(mark): pass\n"
-        "print(open(marker).read() != str(os.getpid()))"
+        "import os, sys; from zhuanlan.parallel import Standby\n"
+        "def mark(path, text): open(path, 'w').write(f'{text} {os.getpid()}')\n"
+        "helper = Standby(mark)\n"
+        "with helper.running(sys.argv[1], 'late'): pass\n"
+        "helper.close()\n"
+        "text, pid = open(sys.argv[1]).read().split()\n"
+        "print(text, pid != str(os.getpid()))"
     )
-    assert run_fresh(script, str(tmp_path / "marker")) == ["True"]
+    assert run_fresh(script, str(tmp_path / "marker")) == ["late", "True"]
+
+
+def test_a_standby_helper_given_nothing_ends_when_closed() -> None:
+    script = (
+        "import multiprocessing; from zhuanlan.parallel import Standby\n"
+        "Standby(print).close()\n"
+        "print(len(multiprocessing.active_children()))"
+    )
+    assert run_fresh(script) == ["0"]
 
 
 def run_fresh(script: str, *args: str) -> list[str]:
@@ -74,14 +86,14 @@ def _always_fail() -> None:
     raise OSError(28, "No space left on device")
 
 
-def test_alongside_reports_a_failure_as_this_process_would(
+def test_a_standby_helper_reports_a_failure_as_this_process_would(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     # Failed in the child only: run again here, where it succeeds.
-    with alongside(partial(_fail_in_child_only, os.getpid())):
+    with Standby(_fail_in_child_only).running(os.getpid()):
         pass
     # Fails everywhere: the error is raised here, and the child printed nothing.
-    with pytest.raises(OSError, match="No space left"), alongside(_always_fail):
+    with pytest.raises(OSError, match="No space left"), Standby(_always_fail).running():
         pass
     assert "Traceback" not in capfd.readouterr().err
 

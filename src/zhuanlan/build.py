@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from zhuanlan.cache import BuildCacheStore, LastBuild, folder_state
+from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
-from zhuanlan.parallel import alongside, release_free_memory, return_large_blocks_at_once
+from zhuanlan.parallel import Standby, release_free_memory, return_large_blocks_at_once
 from zhuanlan.theme import theme_fingerprint
-from zhuanlan.write import link_files, prepare_output_dir, staging_folder, write_files
+from zhuanlan.write import (
+    MARKER,
+    link_files,
+    prepare_output_dir,
+    settle,
+    side_folder,
+    staging_folder,
+    write_files,
+)
 
 
 @dataclass(frozen=True)
@@ -62,71 +70,88 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
     store = BuildCacheStore(root)
-    problems = Problems()
-    # Read everything first, so an unreadable file is reported with all other problems.
-    sources = load_project(root, problems)
-    # Nothing changed since the last build, and its output is untouched: done.
-    inputs = input_fingerprint(root, sources, options, store.engine)
     last = store.load_last_build()
-    # Whether the output folder is exactly as the last build left it (hashed once: on a
-    # large site this walks every file).
-    output_untouched = last is not None and _output_untouched(last, output)
-    if last and output_untouched and not problems and last.inputs == inputs:
-        return BuildResult(last.summary, last.files, up_to_date=True)
-    return_large_blocks_at_once()
-    # There is work: only now import what does it (Markdown, Jinja2, NumPy), which takes
-    # longer than everything above.
-    from zhuanlan.pipeline import model_sources, page_dependencies, render_pages_into
-    from zhuanlan.render import Renderer
+    # The last build's files are of use only in the output folder exactly as it left it
+    # (hashed once: on a large site this walks every file).
+    if last is not None and not _output_untouched(last, output):
+        last = None
+    frame = inputs_frame(options, store.engine, root)
+    # Same templates and options: most of the last build's files will be carried over
+    # (otherwise every page changes). The helper that links them into the new site is
+    # forked now, before the texts are read (see `Standby`), and given the work later.
+    carried = last.rendered_files() if last is not None and last.frame == frame else []
+    linker = Standby(link_files, needed=bool(carried))
+    try:
+        problems = Problems()
+        # Read everything first, so an unreadable file is reported with all other problems.
+        sources = load_project(root, problems)
+        # Nothing changed since the last build, and its output is untouched: done.
+        inputs = input_fingerprint(root, sources, options, store.engine)
+        if last is not None and not problems and last.inputs == inputs:
+            return BuildResult(last.summary, last.files, up_to_date=True)
+        return_large_blocks_at_once()
+        # Write into a staging folder that replaces the old site only if everything
+        # succeeds. While the last build's files are linked into it, the new ones are
+        # written aside (one may be where a link is about to be made) and moved in after:
+        # 14,000 links and 12,000 folders at 10,000 articles are system calls, which
+        # the helper makes while this process computes.
+        with staging_folder(output) as folder:
+            aside = side_folder(output) if carried else nullcontext(folder)
+            with aside as new:
+                with linker.running(output, folder, carried):
+                    # There is work: only now import what does it (Markdown, Jinja2,
+                    # NumPy), which takes longer than everything above.
+                    from zhuanlan.pipeline import (
+                        model_sources,
+                        page_dependencies,
+                        render_pages_into,
+                    )
+                    from zhuanlan.render import Renderer
 
-    parse_cache = store.load_parsed()
-    site = model_sources(sources, options, problems, parse_cache)
-    store.save_parsed(parse_cache)
-    renderer = Renderer(site, root)
-    dependencies = page_dependencies(
-        sources, site, renderer, inputs_frame(options, store.engine, root)
-    )
-    # The texts and their parses (70 MB at 10,000 articles) have served: let them go
-    # before the render workers are forked, and make room for the search index.
-    del sources, parse_cache
-    release_free_memory()
-    # Pages whose inputs are as they were for the output folder we left last time.
-    reusable = set()
-    if last and output_untouched:
-        reusable = {url for url, digest in dependencies.items() if last.pages.get(url) == digest}
-    # Write into a staging folder that replaces the old site only if everything succeeds.
-    with staging_folder(output) as folder:
-        to_render = [i for i, page in enumerate(renderer.pages) if page[0] not in reusable]
-        # Unchanged pages are linked over by another process meanwhile: 14,000 links
-        # and 12,000 folders at 10,000 articles are system calls, not computation.
-        with alongside(partial(link_files, output, folder, sorted(reusable))):
-            # Render and write the other pages on every core, each page straight to
-            # its file, so no process holds the whole site in memory.
-            render_pages_into(folder, renderer, to_render)
-            release_free_memory()  # before the search index's workers fork
-            # Loaded only now, after the render workers are gone: the chunks of a
-            # large archive take tens of megabytes.
-            search = store.load_search() if site.config.search else None
-            written: dict[str, str] = {}
-            others = renderer.other_files(search)
-            previous = last.written if last and output_untouched else {}
-            files = write_files(folder, mark_unchanged(others, previous, written), output)
+                    parse_cache = store.load_parsed()
+                    site = model_sources(sources, options, problems, parse_cache)
+                    store.save_parsed(parse_cache)
+                    renderer = Renderer(site, root)
+                    pages = page_dependencies(sources, site, renderer, frame)
+                    # The texts and their parses (70 MB at 10,000 articles) have served:
+                    # let them go before the render workers are forked, and make room
+                    # for the search index.
+                    del sources, parse_cache
+                    release_free_memory()
+                    # Pages whose inputs are as they were: carried over already.
+                    before = last.pages if last is not None and carried else {}
+                    unchanged = {url for url, key in pages.items() if before.get(url) == key}
+                    to_render = [
+                        i for i, page in enumerate(renderer.pages) if page[0] not in unchanged
+                    ]
+                    # Render and write them on every core, each page straight to its
+                    # file, so no process holds the whole site in memory.
+                    render_pages_into(new, renderer, to_render)
+                    release_free_memory()  # before the search index's workers fork
+                    # Loaded only now, after the render workers are gone: the chunks of
+                    # a large archive take tens of megabytes.
+                    search = store.load_search() if site.config.search else None
+                    # Feeds, sitemap, search index, static files and assets; those
+                    # unchanged are carried over, or else linked from the current site.
+                    written: dict[str, str] = {}
+                    others = mark_unchanged(
+                        renderer.other_files(search), last.written if last else {}, written
+                    )
+                    files = write_files(new, others, None if carried else output)
+                if carried:
+                    settle(new, folder, set(carried).difference(pages, files))
+            state = files_state(folder, [MARKER, *pages, *files])
+    finally:
+        linker.close()
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)
-    pages = len(renderer.pages)
-    state = LastBuild(
-        inputs,
-        str(output.resolve()),
-        folder_state(output),
-        summary,
-        pages + files,
-        dependencies,
-        written,
+    count = len(pages) + len(files)
+    store.save_last_build(
+        LastBuild(inputs, str(output.resolve()), state, summary, count, pages, written, frame)
     )
-    store.save_last_build(state)
     return BuildResult(
-        summary, pages + files, cache_note=store.problem, pages=pages, rendered=len(to_render)
+        summary, count, cache_note=store.problem, pages=len(pages), rendered=len(to_render)
     )
 
 

@@ -21,6 +21,7 @@ import os
 import pickle
 import platform
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 7
+FORMAT = 8
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -72,6 +73,12 @@ class LastBuild:
     """Each page's URL and the hash of what it showed (see `build.page_dependencies`)."""
     written: dict[str, str]
     """A hash of each other file it wrote (feeds, sitemap, search index)."""
+    frame: str
+    """What every page depended on besides its content (see `build.inputs_frame`)."""
+
+    def rendered_files(self) -> list[str]:
+        """The pages and the other files whose content it rendered, by path."""
+        return [*self.pages, *self.written]
 
 
 class BuildCacheStore:
@@ -221,6 +228,18 @@ def folder_state(folder: Path) -> str:
         return ""
     digest = hashlib.blake2b(digest_size=16)
     _hash_folder(str(folder), "", digest)
+    return digest.hexdigest()
+
+
+def files_state(folder: Path, paths: Iterable[str]) -> str:
+    """`folder_state` of a folder known to hold exactly the files at these paths: one
+    system call a file, where `folder_state` also reads every folder."""
+    digest = hashlib.blake2b(digest_size=16)
+    top = f"{folder}/"
+    # The order in which `_hash_folder` meets them: by name, folder by folder.
+    for path in sorted(paths, key=lambda path: path.split("/")):
+        status = os.lstat(top + path)  # strings, not Path objects: 14,000 at 10,000 articles
+        digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

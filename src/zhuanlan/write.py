@@ -78,7 +78,8 @@ def staging_folder(output: Path) -> Iterator[Path]:
     """A fresh folder beside `output`, swapped in for it when the block succeeds.
 
     If the block raises (or the process is killed), `output` is left exactly as it was
-    and the staging folder is removed (now, or by the next build).
+    and the staging folder is removed (in the background, or by the next build: with the
+    last build's files linked in, it can be as large as the site).
     """
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -90,16 +91,19 @@ def staging_folder(output: Path) -> Iterator[Path]:
         staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it.
         _swap_in(staging, output)
     except BaseException:
-        _remove_tree(staging)
+        _discard(staging, output)
         raise
 
 
-def write_files(folder: Path, outputs: Iterable[OutputFile], previous: Path | None = None) -> int:
-    """Write rendered pages and copy files into `folder`; how many were written.
+def write_files(
+    folder: Path, outputs: Iterable[OutputFile], previous: Path | None = None
+) -> list[str]:
+    """Write rendered pages and copy files into `folder`; the path of every output file.
 
-    Files marked unchanged are carried over from `previous`, the current site.
+    Files marked unchanged are carried over from `previous`, the current site; without
+    `previous`, they are there already (see `link_files`).
     """
-    count = 0
+    paths: list[str] = []
     made: set[Path] = set()
     for item in outputs:
         relative = _safe_relative(item.path)
@@ -117,8 +121,8 @@ def write_files(folder: Path, outputs: Iterable[OutputFile], previous: Path | No
         elif item.source is not None:
             with item.source.open("rb") as source, destination.open("xb") as stream:
                 shutil.copyfileobj(source, stream)
-        count += 1
-    return count
+        paths.append(item.path)
+    return paths
 
 
 def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
@@ -135,6 +139,50 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
         _link_or_copy(source / relative, destination)
+
+
+@contextmanager
+def side_folder(output: Path) -> Iterator[Path]:
+    """A fresh folder beside `output` for files to move into the staging folder later
+    (see `settle`); removed afterwards, and by the next build if this one is killed."""
+    folder = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=output.parent))
+    try:
+        (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        yield folder
+    finally:
+        _remove_tree(folder)
+
+
+def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
+    """Complete a staging folder into which the last build's files were linked
+    wholesale: delete those the new build does not have (with the folders that leaves
+    empty), then move in the files written `aside`, over the links they replace.
+
+    The links are made while the new files are worked out, so the new files cannot be
+    written among them: one of them may be where a link is about to be made.
+    """
+    for path in gone:
+        target = folder / _safe_relative(path)
+        target.unlink(missing_ok=True)
+        _remove_empty_folders(target.parent, folder)
+    for directory, _, names in os.walk(aside):
+        source = Path(directory)
+        relative = source.relative_to(aside)
+        for name in names:
+            if relative.parts or name != MARKER:
+                destination = folder / relative / name
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                (source / name).replace(destination)
+
+
+def _remove_empty_folders(folder: Path, top: Path) -> None:
+    """Remove `folder` and its parents below `top` while they are empty."""
+    while folder != top:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or not there): neither are its parents, then
+            return
+        folder = folder.parent
 
 
 def _link_or_copy(source: Path, destination: Path) -> None:
