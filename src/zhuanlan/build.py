@@ -7,6 +7,7 @@ of them at once; nothing is written unless every stage succeeded.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -109,6 +110,9 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
                     from zhuanlan.render import Renderer
 
                     parse_cache = store.load_parsed()
+                    # Hundreds of thousands of objects that live to the end: spare the
+                    # garbage collector walking them again on every full collection.
+                    gc.freeze()
                     site = model_sources(sources, options, problems, parse_cache)
                     store.save_parsed(parse_cache)
                     renderer = Renderer(site, root)
@@ -143,6 +147,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
+        gc.unfreeze()
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)
