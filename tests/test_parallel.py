@@ -67,6 +67,23 @@ def test_a_standby_helper_given_nothing_ends_when_closed() -> None:
     assert run_fresh(script) == ["0"]
 
 
+def test_ctrl_c_does_not_make_a_standby_helper_print_a_traceback() -> None:
+    # Ctrl-C reaches every process of the terminal's group; the build stops its helper.
+    script = (
+        "import multiprocessing, os, signal, time; from zhuanlan.parallel import Standby\n"
+        "helper = Standby(print)\n"
+        "time.sleep(0.5)  # until it waits for its arguments\n"
+        "os.kill(multiprocessing.active_children()[0].pid, signal.SIGINT)\n"
+        "time.sleep(0.2)\n"
+        "helper.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def run_fresh(script: str, *args: str) -> list[str]:
     """Run `script` in a fresh interpreter: the test session runs threads (the
     browser's), and a process with threads never forks."""

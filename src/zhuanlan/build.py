@@ -1,7 +1,7 @@
 """The build, start to finish: content/ → load → parse → assemble → render → write → site/.
 
 Each stage collects every problem it finds before the build stops, so the user sees all
-of them at once; nothing is written unless every stage succeeded.
+of them at once; the output folder is replaced only when every stage succeeded.
 """
 
 from __future__ import annotations
@@ -97,8 +97,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # 14,000 links and 12,000 folders at 10,000 articles are system calls, which
         # the helper makes while this process computes.
         with staging_folder(output) as folder:
-            aside = side_folder(output) if carried else nullcontext(folder)
-            with aside as new:
+            with side_folder(output) if carried else nullcontext(folder) as new:
                 with linker.running(output, folder, carried):
                     # There is work: only now import what does it (Markdown, Jinja2,
                     # NumPy), which takes longer than everything above.
@@ -110,8 +109,8 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
                     from zhuanlan.render import Renderer
 
                     parse_cache = store.load_parsed()
-                    # Hundreds of thousands of objects that live to the end: spare the
-                    # garbage collector walking them again on every full collection.
+                    # Hundreds of thousands of objects that this build keeps or frees
+                    # itself: spare the garbage collector walking them again and again.
                     gc.freeze()
                     site = model_sources(sources, options, problems, parse_cache)
                     store.save_parsed(parse_cache)
@@ -146,8 +145,8 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
                     settle(new, folder, set(carried).difference(pages, files))
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
-        linker.close()
         gc.unfreeze()
+        linker.close()
     if search is not None:
         store.save_search(search)
     summary = SiteSummary.of(site)

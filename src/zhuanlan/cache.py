@@ -70,9 +70,10 @@ class LastBuild:
     files: int
     """How many files the output holds."""
     pages: dict[str, str]
-    """Each page's URL and the hash of what it showed (see `build.page_dependencies`)."""
+    """Each page's URL and the hash of what it showed (see `pipeline.page_dependencies`)."""
     written: dict[str, str]
-    """A hash of each other file it wrote (feeds, sitemap, search index)."""
+    """A hash of each other file it rendered (feeds, sitemap, search index), written or
+    linked; not the static files and assets, which are copied from their sources."""
     frame: str
     """What every page depended on besides its content (see `build.inputs_frame`)."""
 
@@ -233,7 +234,8 @@ def folder_state(folder: Path) -> str:
 
 def files_state(folder: Path, paths: Iterable[str]) -> str:
     """`folder_state` of a folder known to hold exactly the files at these paths: one
-    system call a file, where `folder_state` also reads every folder."""
+    system call a file, where `folder_state` also reads every folder. (Neither sees empty
+    folders.)"""
     digest = hashlib.blake2b(digest_size=16)
     top = f"{folder}/"
     # The order in which `_hash_folder` meets them: by name, folder by folder.

@@ -1,4 +1,5 @@
-"""Deleting a replaced site without making the build wait for it.
+"""Deleting a replaced site (or a failed build's staging folder) without making the build
+wait for it.
 
 Once the new site is swapped in, the old tree is garbage, but deleting it is slow: a
 site of 10,000 articles has 12,000 folders, about a second of system calls. Nothing

@@ -108,8 +108,9 @@ class Standby:
     otherwise wait its turn behind the computation. Forked early, while this process is
     small: a helper forked later keeps alive its copy of whatever this process frees in
     the meantime (at 10,000 articles, tens of megabytes of their texts). The function is
-    fixed now; its arguments are sent later, pickled. Where forking is unsafe (threads
-    run), it runs in this process when it is given them.
+    fixed now; its arguments are sent later, pickled. Where there is no helper (threads
+    run, so forking is unsafe; or it could not be forked, or has died), the function runs
+    in this process when it is given them. One helper runs the function once.
     """
 
     def __init__(self, function: Callable[..., object], needed: bool = True) -> None:
@@ -124,12 +125,18 @@ class Standby:
         ):
             return
         context = multiprocessing.get_context("fork")
-        receiving, self._sending = context.Pipe(duplex=False)
-        self._child = context.Process(
-            target=_stand_by, args=(function, receiving, self._sending, os.getpid()), daemon=True
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_stand_by, args=(function, receiving, sending, os.getpid()), daemon=True
         )
-        self._child.start()
-        receiving.close()
+        try:
+            child.start()
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): work here instead
+            sending.close()
+            return
+        finally:
+            receiving.close()
+        self._child, self._sending = child, sending
 
     @contextmanager
     def running(self, *arguments: object) -> Iterator[None]:
@@ -141,38 +148,52 @@ class Standby:
         """
         child, sending = self._child, self._sending
         self._child = self._sending = None
-        if child is None or sending is None:
+        if child is not None and sending is not None:
+            try:
+                with sending:
+                    sending.send(arguments)
+            except OSError:  # the helper died waiting (a broken pipe)
+                _stop(child)
+                child = None
+        if child is None:
             self._function(*arguments)
             yield
             return
-        with sending:
-            sending.send(arguments)
         try:
             yield
-        except BaseException:
-            child.terminate()
             child.join()
+        except BaseException:
+            _stop(child)
             raise
-        child.join()
         if child.exitcode != 0:
             self._function(*arguments)
 
     def close(self) -> None:
         """Let a helper that was given nothing go."""
         if self._child is not None and self._sending is not None:
-            self._sending.close()  # the helper reads the end of the pipe, and exits
+            with suppress(OSError), self._sending:
+                self._sending.send(None)
             self._child.join()
         self._child = self._sending = None
+
+
+def _stop(child: multiprocessing.process.BaseProcess) -> None:
+    child.terminate()
+    child.join()
 
 
 def _stand_by(
     function: Callable[..., object], receiving: Connection, sending: Connection, parent: int
 ) -> None:
     _die_with_parent(parent)
+    # Ctrl-C reaches the whole process group: the parent stops this helper itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sending.close()  # this copy too: the end of the pipe comes when the parent closes its own
     try:
         arguments = receiving.recv()
     except EOFError:
+        return  # the parent is gone, or closed the pipe without a word
+    if arguments is None:
         return  # given nothing to do
     try:
         function(*arguments)

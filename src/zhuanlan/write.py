@@ -2,6 +2,8 @@
 
 The build is written into a staging folder beside the output folder and swapped in only
 once complete, so a failed or killed build leaves the previous site exactly as it was.
+When most files will be as before, the last build's files are linked into the staging
+folder while the new ones are written into a side folder, and moved in at the end.
 The writer refuses an output folder that is, or contains, something precious (``/``, the
 home folder, the project, ``content/``, ``templates/``), replaces only a folder that
 zhuanlan itself created (it carries a marker file), and never follows a symbolic link
@@ -11,6 +13,7 @@ when deleting.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import shutil
 import sys
@@ -165,7 +168,7 @@ def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
         target = folder / _safe_relative(path)
         target.unlink(missing_ok=True)
         _remove_empty_folders(target.parent, folder)
-    for directory, _, names in os.walk(aside):
+    for directory, _, names in os.walk(aside, onerror=_raise):
         source = Path(directory)
         relative = source.relative_to(aside)
         for name in names:
@@ -176,20 +179,31 @@ def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
 
 
 def _remove_empty_folders(folder: Path, top: Path) -> None:
-    """Remove `folder` and its parents below `top` while they are empty."""
+    """Remove `folder` and its parents below `top` while they are empty.
+
+    A folder left empty would be a difference from a cold build that no state hash sees
+    (they hash files): any other failure is raised.
+    """
     while folder != top:
         try:
             folder.rmdir()
-        except OSError:  # not empty (or not there): neither are its parents, then
-            return
+        except OSError as error:
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                return  # not empty (or gone with a file before): nor are its parents
+            raise
         folder = folder.parent
+
+
+def _raise(error: OSError) -> None:
+    raise error
 
 
 def _link_or_copy(source: Path, destination: Path) -> None:
     try:
         os.link(source, destination)
     except FileExistsError:
-        # Linked already (by a helper process that then failed, see build.py): fine.
+        # Linked already (by a helper process that then failed, see `Standby.running`):
+        # fine.
         # Anything else there is a bug; never write through it.
         if not destination.samefile(source):
             raise
@@ -221,7 +235,9 @@ def _swap_in(staging: Path, output: Path) -> None:
 
 
 def _discard(old: Path, output: Path) -> None:
-    """Delete the replaced site in the background: the build is done, the new site is in.
+    """Delete a folder of ours in the background: the replaced site once the new one is
+    in, or a failed build's staging folder (as large as the site when the last build's
+    files were linked into it).
 
     At best effort: whatever fails here is left for the next build to remove.
     """
