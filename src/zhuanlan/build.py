@@ -96,53 +96,49 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # written aside (one may be where a link is about to be made) and moved in after:
         # 14,000 links and 12,000 folders at 10,000 articles are system calls, which
         # the helper makes while this process computes.
-        with staging_folder(output) as folder:
-            with side_folder(output) if carried else nullcontext(folder) as new:
-                with linker.running(output, folder, carried):
-                    # There is work: only now import what does it (Markdown, Jinja2,
-                    # NumPy), which takes longer than everything above.
-                    from zhuanlan.pipeline import (
-                        model_sources,
-                        page_dependencies,
-                        render_pages_into,
-                    )
-                    from zhuanlan.render import Renderer
+        with (
+            staging_folder(output) as folder,
+            side_folder(output) if carried else nullcontext(folder) as new,
+        ):
+            with linker.running(output, folder, carried):
+                # There is work: only now import what does it (Markdown, Jinja2,
+                # NumPy), which takes longer than everything above.
+                from zhuanlan.pipeline import model_sources, page_dependencies, render_pages_into
+                from zhuanlan.render import Renderer
 
-                    parse_cache = store.load_parsed()
-                    # Hundreds of thousands of objects that this build keeps or frees
-                    # itself: spare the garbage collector walking them again and again.
-                    gc.freeze()
-                    site = model_sources(sources, options, problems, parse_cache)
-                    store.save_parsed(parse_cache)
-                    renderer = Renderer(site, root)
-                    pages = page_dependencies(sources, site, renderer, frame)
-                    # The texts and their parses (70 MB at 10,000 articles) have served:
-                    # let them go before the render workers are forked, and make room
-                    # for the search index.
-                    del sources, parse_cache
-                    release_free_memory()
-                    # Pages whose inputs are as they were: carried over already.
-                    before = last.pages if last is not None and carried else {}
-                    unchanged = {url for url, key in pages.items() if before.get(url) == key}
-                    to_render = [
-                        i for i, page in enumerate(renderer.pages) if page[0] not in unchanged
-                    ]
-                    # Render and write them on every core, each page straight to its
-                    # file, so no process holds the whole site in memory.
-                    render_pages_into(new, renderer, to_render)
-                    release_free_memory()  # before the search index's workers fork
-                    # Loaded only now, after the render workers are gone: the chunks of
-                    # a large archive take tens of megabytes.
-                    search = store.load_search() if site.config.search else None
-                    # Feeds, sitemap, search index, static files and assets; those
-                    # unchanged are carried over, or else linked from the current site.
-                    written: dict[str, str] = {}
-                    others = mark_unchanged(
-                        renderer.other_files(search), last.written if last else {}, written
-                    )
-                    files = write_files(new, others, None if carried else output)
-                if carried:
-                    settle(new, folder, set(carried).difference(pages, files))
+                parse_cache = store.load_parsed()
+                # Hundreds of thousands of objects that this build keeps or frees
+                # itself: spare the garbage collector walking them again and again.
+                gc.freeze()
+                site = model_sources(sources, options, problems, parse_cache)
+                store.save_parsed(parse_cache)
+                renderer = Renderer(site, root)
+                pages = page_dependencies(sources, site, renderer, frame)
+                # The texts and their parses (70 MB at 10,000 articles) have served:
+                # let them go before the render workers are forked, and make room
+                # for the search index.
+                del sources, parse_cache
+                release_free_memory()
+                # Pages whose inputs are as they were: carried over already.
+                before = last.pages if last is not None and carried else {}
+                unchanged = {url for url, key in pages.items() if before.get(url) == key}
+                to_render = [i for i, page in enumerate(renderer.pages) if page[0] not in unchanged]
+                # Render and write them on every core, each page straight to its
+                # file, so no process holds the whole site in memory.
+                render_pages_into(new, renderer, to_render)
+                release_free_memory()  # before the search index's workers fork
+                # Loaded only now, after the render workers are gone: the chunks of
+                # a large archive take tens of megabytes.
+                search = store.load_search() if site.config.search else None
+                # Feeds, sitemap, search index, static files and assets; those
+                # unchanged are carried over, or else linked from the current site.
+                written: dict[str, str] = {}
+                others = mark_unchanged(
+                    renderer.other_files(search), last.written if last else {}, written
+                )
+                files = write_files(new, others, None if carried else output)
+            if carried:
+                settle(new, folder, set(carried).difference(pages, files))
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         gc.unfreeze()
