@@ -87,9 +87,8 @@ def staging_folder(output: Path) -> Iterator[Path]:
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output)
-    staging = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=parent))
+    staging = _marked_folder_beside(output)
     try:
-        (staging / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         yield staging
         staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it.
         _swap_in(staging, output)
@@ -148,12 +147,22 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
 def side_folder(output: Path) -> Iterator[Path]:
     """A fresh folder beside `output` for files to move into the staging folder later
     (see `settle`); removed afterwards, and by the next build if this one is killed."""
-    folder = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=output.parent))
+    folder = _marked_folder_beside(output)
     try:
-        (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
         yield folder
     finally:
         _remove_tree(folder)
+
+
+def _marked_folder_beside(output: Path) -> Path:
+    """A new folder beside `output`, named and marked as ours (see `_leftovers`)."""
+    folder = Path(tempfile.mkdtemp(prefix=output.name + _STAGING, dir=output.parent))
+    try:
+        (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    except BaseException:
+        _remove_tree(folder)
+        raise
+    return folder
 
 
 def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
