@@ -3,16 +3,21 @@ random sequences of edits that must always give exactly what a cold build gives.
 
 from __future__ import annotations
 
+import os
 import pickle
 import random
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from zhuanlan import load
 from zhuanlan.cache import CACHE_DIR
+from zhuanlan.errors import Problems
+from zhuanlan.load import SourceFile
 from zhuanlan.search.index import DOCUMENTS_PER_FILE
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
@@ -188,6 +193,45 @@ def test_a_body_edit_renders_only_its_own_page(project: Path, tmp_path: Path) ->
     changed = [p.relative_to(project / "site").as_posix() for p in after if after[p] != inodes[p]]
     assert changed == ["dajuan-2022/a1/index.html"]
     assert "修改后的正文" in (project / "site" / changed[0]).read_text("utf-8")
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_unchanged_articles_are_not_read_again_and_a_rewritten_one_is(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = sorted(p for p in (project / "content/dajuan-2023").glob("*.md"))
+    articles.remove(project / "content/dajuan-2023/_index.md")
+    # A file changed within a moment before a build is read again by the next one
+    # (see load.ReadBefore): let the copied files settle first.
+    time.sleep(2.2)
+    assert run_build(project).exit_code == 0
+    read: list[str] = []
+    original = load._read_source
+
+    def reading(relative: str, path: str, problems: Problems) -> SourceFile | None:
+        read.append(relative)
+        return original(relative, path, problems)
+
+    monkeypatch.setattr(load, "_read_source", reading)
+    # Rewritten keeping its size and modification time (as cp -p, rsync -t do).
+    first = articles[0]
+    status = first.stat()
+    text = first.read_text("utf-8")
+    first.write_text(text.replace("党", "堂", 1), "utf-8")
+    os.utime(first, ns=(status.st_atime_ns, status.st_mtime_ns))
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert [
+        path for path in read if path in {f"content/dajuan-2023/{a.name}" for a in articles}
+    ] == [f"content/dajuan-2023/{first.name}"]
+    assert files(project / "site") == cold_build(project, tmp_path)
+    # Without the parse cache, the texts of the files not read are read when needed.
+    shutil.rmtree(project / CACHE_DIR / "parsed")
+    (project / "content/site.yml").write_text(
+        (project / "content/site.yml").read_text("utf-8") + "\n", "utf-8"
+    )
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
     assert files(project / "site") == cold_build(project, tmp_path)
 
 

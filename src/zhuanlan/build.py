@@ -15,7 +15,7 @@ from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
-from zhuanlan.load import CONTENT_DIR, ProjectSources, load_project
+from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import Standby, release_free_memory, return_large_blocks_at_once
@@ -72,6 +72,8 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     prepare_output_dir(output, root)
     store = BuildCacheStore(root)
     last = store.load_last_build()
+    # Article files whose status is as the last build found them are not read again.
+    read = last.sources.read_before(root) if last is not None else ReadBefore()
     # The last build's files are of use only in the output folder exactly as it left it
     # (hashed once: on a large site this walks every file).
     if last is not None and not _output_untouched(last, output):
@@ -85,9 +87,12 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     try:
         problems = Problems()
         # Read everything first, so an unreadable file is reported with all other problems.
-        sources = load_project(root, problems)
-        # Nothing changed since the last build, and its output is untouched: done.
+        sources = load_project(root, problems, read)
         inputs = input_fingerprint(root, sources, options, store.engine)
+        # For the next build: each article file's status and digest, without its text.
+        record = read.record()
+        del read
+        # Nothing changed since the last build, and its output is untouched: done.
         if last is not None and not problems and last.inputs == inputs:
             return BuildResult(last.summary, last.files, up_to_date=True)
         return_large_blocks_at_once()
@@ -148,7 +153,17 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     summary = SiteSummary.of(site)
     count = len(pages) + len(files)
     store.save_last_build(
-        LastBuild(inputs, str(output.resolve()), state, summary, count, pages, written, frame)
+        LastBuild(
+            inputs,
+            str(output.resolve()),
+            state,
+            summary,
+            count,
+            pages,
+            written,
+            frame,
+            record,
+        )
     )
     return BuildResult(
         summary, count, cache_note=store.problem, pages=len(pages), rendered=len(to_render)

@@ -9,6 +9,8 @@ Three things are kept between runs of ``zhuanlan build``:
 - the fingerprint of the last successful build: a hash of every input (texts, asset
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.
+  With it, the status and digest of every article file, so that a file whose status is
+  the same is not read and hashed again (see `load.ReadBefore`).
 The cache is an optimisation only: anything wrong with it (a newer or older format, a
 truncated file, a different engine version) makes the build ignore it and start over,
 never trust it. It lives outside ``site/``, so deleting ``site/`` keeps it.
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zhuanlan import __version__
+from zhuanlan.load import SourceRecord
 from zhuanlan.model import SiteSummary
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 8
+FORMAT = 9
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -76,6 +79,8 @@ class LastBuild:
     linked; not the static files and assets, which are copied from their sources."""
     frame: str
     """What every page depended on besides its content (see `build.inputs_frame`)."""
+    sources: SourceRecord
+    """The status and digest of each article file it read."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""
