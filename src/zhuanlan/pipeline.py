@@ -8,13 +8,13 @@ Jinja2, NumPy): a build with nothing to do never imports this module.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from zhuanlan.assemble import assemble_site
 from zhuanlan.errors import ContentError, Problem, Problems
 from zhuanlan.load import ProjectSources, ReadBefore, load_project
-from zhuanlan.model import BuildOptions, Site
+from zhuanlan.model import ArticleCard, BuildOptions, Site
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
@@ -57,8 +57,9 @@ def page_dependencies(
     )
     shared = _digest(frame, repr(site.config), repr(renderer.nav), *pages_of_files)
     keys: dict[Dependency, str] = {None: shared}
+    shown = _CardTexts()
     for slug, listed in renderer.listings.items():
-        keys[slug] = _digest(shared, repr(listed))
+        keys[slug] = _digest(shared, repr(replace(listed, articles=())), shown(listed.articles))
     keys[EVERYTHING] = _digest(shared, *(keys[column.slug] for column in site.columns))
     digests = {
         source.path: source.digest for column in sources.columns for source in column.articles
@@ -71,8 +72,27 @@ def page_dependencies(
         counts = [f"{term.name}:{len(term.articles)}" for term in terms]
         keys["terms", taxonomy] = _digest(shared, *counts)
         for term in terms:
-            keys["term", taxonomy, term.name] = _digest(shared, titles, repr(term.articles))
+            keys["term", taxonomy, term.name] = _digest(shared, titles, shown(term.articles))
     return {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages}
+
+
+class _CardTexts:
+    """The text of article cards, each made once: a card is listed by its column and
+    again by each of its terms (30,000 times at 10,000 articles, 0.1 s of `repr`)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+        self._cards: list[ArticleCard] = []  # alive while their ids are keys
+
+    def __call__(self, cards: tuple[ArticleCard, ...]) -> str:
+        texts = []
+        for card in cards:
+            text = self._texts.get(id(card))
+            if text is None:
+                text = self._texts[id(card)] = repr(card)
+                self._cards.append(card)
+            texts.append(text)
+        return "\n".join(texts)
 
 
 def _digest(*parts: str) -> str:
