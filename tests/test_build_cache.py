@@ -326,6 +326,15 @@ def test_an_edit_reindexes_one_search_chunk_and_keeps_the_others(
     assert files(archive / "site") == cold_build(archive, tmp_path)
 
 
+def test_turning_search_off_drops_its_chunks_from_the_cache(archive: Path) -> None:
+    assert run_build(archive).exit_code == 0
+    assert len(search_chunks(archive)) == 3
+    site_file = archive / "content/site.yml"
+    site_file.write_text(site_file.read_text("utf-8") + "search: false\n", "utf-8")
+    assert run_build(archive).exit_code == 0
+    assert search_chunks(archive) == {}
+
+
 @pytest.mark.parametrize("damage", ["garbage", "other-engine", "wrong-shape", "stray"])
 def test_a_damaged_search_chunk_is_indexed_again(
     archive: Path, tmp_path: Path, damage: str

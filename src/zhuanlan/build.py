@@ -148,8 +148,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     finally:
         gc.unfreeze()
         linker.close()
-    if search is not None:
-        store.save_search(search)
+    store.save_search(search)
     summary = SiteSummary.of(site)
     count = len(pages) + len(files)
     store.save_last_build(

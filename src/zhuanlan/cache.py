@@ -151,9 +151,11 @@ class BuildCacheStore:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
         return SearchCache(chunks)
 
-    def save_search(self, cache: SearchCache) -> None:
-        """Keep the chunks of this build: write the new ones, delete those not used."""
-        self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in cache.chunks.items()})
+    def save_search(self, cache: SearchCache | None) -> None:
+        """Keep the chunks of this build: write the new ones, delete those not used (all
+        of them when the site has no search: tens of megabytes for a large archive)."""
+        chunks = cache.chunks if cache is not None else {}
+        self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in chunks.items()})
 
     def _load_folder(self, folder: str) -> dict[str, Any]:
         """Every file of a cache folder that unpickles, from this engine, by name."""
