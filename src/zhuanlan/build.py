@@ -7,7 +7,6 @@ of them at once; the output folder is replaced only when every stage succeeded.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -108,21 +107,13 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             with linker.running(output, folder, carried):
                 # There is work: only now import what does it (Markdown, Jinja2,
                 # NumPy), which takes longer than everything above.
-                from zhuanlan.pipeline import model_sources, page_dependencies, render_pages_into
-                from zhuanlan.render import Renderer
+                from zhuanlan.pipeline import plan_pages, render_pages_into
 
-                parse_cache = store.load_parsed()
-                # Hundreds of thousands of objects that this build keeps or frees
-                # itself: spare the garbage collector walking them again and again.
-                gc.freeze()
-                site = model_sources(sources, options, problems, parse_cache)
-                store.save_parsed(parse_cache)
-                renderer = Renderer(site, root)
-                pages = page_dependencies(sources, site, renderer, frame)
-                # The texts and their parses (70 MB at 10,000 articles) have served:
-                # let them go before the render workers are forked, and make room
-                # for the search index.
-                del sources, parse_cache
+                site, renderer, pages = plan_pages(root, sources, options, problems, store, frame)
+                # The texts and their parses (70 MB at 10,000 articles) have served: let
+                # them go before the render workers are forked, and make room for the
+                # search index.
+                del sources
                 release_free_memory()
                 # Pages whose inputs are as they were: carried over already.
                 before = last.pages if last is not None and carried else {}
@@ -146,7 +137,6 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
                 settle(new, folder, set(carried).difference(pages, files))
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
-        gc.unfreeze()
         linker.close()
     store.save_search(search)
     summary = SiteSummary.of(site)

@@ -7,11 +7,13 @@ Jinja2, NumPy): a build with nothing to do never imports this module.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from zhuanlan.assemble import assemble_site
+from zhuanlan.cache import BuildCacheStore
 from zhuanlan.errors import ContentError, Problem, Problems
 from zhuanlan.load import ProjectSources, ReadBefore, load_project
 from zhuanlan.model import ArticleCard, BuildOptions, Site
@@ -36,6 +38,30 @@ class BuildCache:
     read: ReadBefore = field(default_factory=ReadBefore)
     parsed: ParseCache = field(default_factory=ParseCache)
     rendered: RenderCache = field(default_factory=RenderCache)
+
+
+def plan_pages(
+    root: Path,
+    sources: ProjectSources,
+    options: BuildOptions,
+    problems: Problems,
+    store: BuildCacheStore,
+    frame: str,
+) -> tuple[Site, Renderer, dict[str, str]]:
+    """The site model, its renderer and every page's key (`page_dependencies`): what a
+    build of ``zhuanlan build`` renders from. Parses are taken from, and saved to, the
+    cache on disk; raises `ContentError` with every problem."""
+    parse_cache = store.load_parsed()
+    # Hundreds of thousands of objects, kept until the model is made: spare the garbage
+    # collector walking them again and again meanwhile.
+    gc.freeze()
+    try:
+        site = model_sources(sources, options, problems, parse_cache)
+    finally:
+        gc.unfreeze()
+    store.save_parsed(parse_cache)
+    renderer = Renderer(site, root)
+    return site, renderer, page_dependencies(sources, site, renderer, frame)
 
 
 def page_dependencies(
