@@ -172,6 +172,14 @@ def test_a_file_takes_the_name_of_a_page_folder_and_back(project: Path, tmp_path
     assert (project / "site/dajuan-2023/extra/index.html").is_file()
 
 
+def test_a_folder_added_to_the_site_by_hand_is_noticed(project: Path, tmp_path: Path) -> None:
+    assert run_build(project).exit_code == 0
+    (project / "site/dajuan-2023/extra").mkdir()
+    again = run_build(project)
+    assert "构建完成" in again.output
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
 def test_a_body_edit_renders_only_its_own_page(project: Path, tmp_path: Path) -> None:
     other = project / "content/dajuan-2022"
     other.mkdir()

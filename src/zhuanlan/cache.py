@@ -228,9 +228,11 @@ class BuildCacheStore:
 
 
 def folder_state(folder: Path) -> str:
-    """A hash of every file's path, size and modification time in a folder.
+    """A hash of every file's path, size and modification time in a folder, and of
+    every folder's path.
 
-    A site edited, deleted or replaced by hand since the last build hashes differently.
+    A site edited, deleted or replaced by hand since the last build hashes differently;
+    so does one with a folder added, empty or not.
     """
     if not folder.is_dir():
         return ""
@@ -240,16 +242,30 @@ def folder_state(folder: Path) -> str:
 
 
 def files_state(folder: Path, paths: Iterable[str]) -> str:
-    """`folder_state` of a folder known to hold exactly the files at these paths: one
-    system call a file, where `folder_state` also reads every folder. (Neither sees empty
-    folders.)"""
+    """`folder_state` of a folder known to hold exactly the files at these paths and
+    the folders they are in: one system call a file, where `folder_state` also reads
+    every folder."""
     digest = hashlib.blake2b(digest_size=16)
     top = f"{folder}/"
-    # The order in which `_hash_folder` meets them: by name, folder by folder.
+    seen = {""}
+    # The order in which `_hash_folder` meets them: by name, folder by folder, each
+    # folder just before what it holds.
     for path in sorted(paths, key=lambda path: path.split("/")):
+        parent, _, _ = path.rpartition("/")
+        if parent not in seen:
+            _hash_parents(parent, seen, digest)
         status = os.lstat(top + path)  # strings, not Path objects: 14,000 at 10,000 articles
         digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _hash_parents(folder: str, seen: set[str], digest: Any) -> None:
+    """Hash `folder` and the folders it is in, outermost first, unless hashed before."""
+    parent, _, _ = folder.rpartition("/")
+    if parent not in seen:
+        _hash_parents(parent, seen, digest)
+    digest.update(f"{folder}/\n".encode())
+    seen.add(folder)
 
 
 def _hash_folder(path: str, prefix: str, digest: Any) -> None:
@@ -260,6 +276,7 @@ def _hash_folder(path: str, prefix: str, digest: Any) -> None:
     for entry in ordered:
         name = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
+            digest.update(f"{name}/\n".encode())
             _hash_folder(entry.path, name + "/", digest)
         else:
             status = entry.stat(follow_symlinks=False)
