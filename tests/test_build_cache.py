@@ -21,7 +21,7 @@ from zhuanlan.load import SourceFile
 from zhuanlan.search.index import DOCUMENTS_PER_FILE
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
-from conftest import run_build
+from conftest import folders_beside_site, run_build
 
 
 def files(folder: Path) -> dict[str, bytes | None]:
@@ -178,6 +178,81 @@ def test_a_folder_added_to_the_site_by_hand_is_noticed(project: Path, tmp_path: 
     again = run_build(project)
     assert "构建完成" in again.output
     assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def append_to_body(article: Path, text: str) -> None:
+    article.write_text(article.read_text("utf-8") + f"\n{text}\n", "utf-8")
+
+
+def test_a_rebuild_builds_in_the_site_it_replaced(project: Path, tmp_path: Path) -> None:
+    # Build 2 links build 1's files into a new folder and keeps build 1's site as the
+    # spare; build 3 brings that spare up to date and builds in it, and so on: the
+    # folders of the site alternate between two sets.
+    assert run_build(project).exit_code == 0
+    folder = project / "site/dajuan-2023"
+    built_in = [folder.stat().st_ino]
+    article = project / "content/dajuan-2023/3-leads.md"
+    for number in range(3):
+        append_to_body(article, f"第{number}次补充。")
+        built = run_build(project)
+        assert built.exit_code == 0, built.output
+        assert files(project / "site") == cold_build(project, tmp_path), number
+        built_in.append(folder.stat().st_ino)
+    assert built_in[0] == built_in[2] != built_in[1] == built_in[3]
+    assert folders_beside_site(project) == []
+
+
+def replace_file(path: Path) -> None:
+    """Put another file in its place, as an editor that saves by renaming does."""
+    other = path.with_name(path.name + ".new")
+    other.write_text("别的内容", "utf-8")
+    other.replace(path)
+
+
+SPARE_DAMAGE: dict[str, Callable[[Path], None]] = {
+    "file replaced": lambda spare: replace_file(spare / "dajuan-2023/1-goal/index.html"),
+    "file deleted": lambda spare: (spare / "dajuan-2023/1-goal/index.html").unlink(),
+    "file added": lambda spare: (spare / "dajuan-2023/stray.html").write_text("多余", "utf-8"),
+    "folder added": lambda spare: (spare / "dajuan-2023/stray").mkdir(),
+    "spare deleted": shutil.rmtree,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(SPARE_DAMAGE))
+def test_a_damaged_spare_site_is_not_trusted(project: Path, tmp_path: Path, damage: str) -> None:
+    article = project / "content/dajuan-2023/3-leads.md"
+    assert run_build(project).exit_code == 0
+    append_to_body(article, "第一次补充。")
+    assert run_build(project).exit_code == 0
+    spare = project / CACHE_DIR / "spare-site"
+    assert (spare / "dajuan-2023/1-goal/index.html").is_file()
+    SPARE_DAMAGE[damage](spare)
+    for number in range(2):
+        append_to_body(article, f"第{number}次再补充。")
+        built = run_build(project)
+        assert built.exit_code == 0, built.output
+        assert files(project / "site") == cold_build(project, tmp_path), number
+
+
+def test_a_failed_build_in_the_spare_site_leaves_the_site_alone(
+    project: Path, tmp_path: Path
+) -> None:
+    article = project / "content/dajuan-2023/3-leads.md"
+    assert run_build(project).exit_code == 0
+    append_to_body(article, "第一次补充。")
+    assert run_build(project).exit_code == 0
+    before = files(project / "site")
+    broken = project / "content/dajuan-2023/broken.md"
+    broken.write_text("---\ntitle: [没有闭合\n---\n正文。\n", "utf-8")
+    append_to_body(article, "第二次补充。")
+    failed = run_build(project)
+    assert failed.exit_code != 0
+    assert files(project / "site") == before
+    broken.unlink()
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert files(project / "site") == cold_build(project, tmp_path)
+    assert folders_beside_site(project) == []
 
 
 def test_a_body_edit_renders_only_its_own_page(project: Path, tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ from zhuanlan.parallel import Standby, release_free_memory, return_large_blocks_
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import (
     MARKER,
-    link_files,
+    SpareUpdate,
+    carry_over,
+    is_ours,
     prepare_output_dir,
     settle,
     side_folder,
@@ -79,10 +81,14 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         last = None
     frame = inputs_frame(options, store.engine, root)
     # Same templates and options: most of the last build's files will be carried over
-    # (otherwise every page changes). The helper that links them into the new site is
+    # (otherwise every page changes). The helper that carries them into the new site is
     # forked now, before the texts are read (see `Standby`), and given the work later.
     carried = last.rendered_files() if last is not None and last.frame == frame else []
-    linker = Standby(link_files, needed=bool(carried))
+    # It builds in the site the last build replaced, if it kept it: brought up to date
+    # with what the last build changed, that is the current site again.
+    spare = SpareUpdate(last.gone, last.fresh, last.output_state) if last is not None else None
+    reuse = bool(carried) and spare is not None and is_ours(store.spare)
+    linker = Standby(carry_over, needed=bool(carried))
     try:
         problems = Problems()
         # Read everything first, so an unreadable file is reported with all other problems.
@@ -96,15 +102,16 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             return BuildResult(last.summary, last.files, up_to_date=True)
         return_large_blocks_at_once()
         # Write into a staging folder that replaces the old site only if everything
-        # succeeds. While the last build's files are linked into it, the new ones are
+        # succeeds. While the last build's files are carried into it, the new ones are
         # written aside (one may be where a link is about to be made) and moved in after:
-        # 14,000 links and 12,000 folders at 10,000 articles are system calls, which
-        # the helper makes while this process computes.
+        # those are thousands of system calls, which the helper makes while this process
+        # computes. The site replaced is kept for the next build to build in, if it is
+        # the one the last build recorded.
         with (
-            staging_folder(output) as folder,
+            staging_folder(output, store.spare, reuse=reuse, keep=last is not None) as folder,
             side_folder(output) if carried else nullcontext(folder) as new,
         ):
-            with linker.running(output, folder, carried):
+            with linker.running(output, folder, carried, spare if reuse else None):
                 # There is work: only now import what does it (Markdown, Jinja2,
                 # NumPy), which takes longer than everything above.
                 from zhuanlan.pipeline import plan_pages, render_pages_into
@@ -129,18 +136,21 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
                 # Feeds, sitemap, search index, static files and assets; those
                 # unchanged are carried over, or else linked from the current site.
                 written: dict[str, str] = {}
-                others = mark_unchanged(
-                    renderer.other_files(search), last.written if last else {}, written
-                )
+                previous = last.written if last else {}
+                others = mark_unchanged(renderer.other_files(search), previous, written)
                 files = write_files(new, others, None if carried else output)
+            gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
             if carried:
-                settle(new, folder, set(carried).difference(pages, files))
+                settle(new, folder, gone)
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
     store.save_search(search)
     summary = SiteSummary.of(site)
     count = len(pages) + len(files)
+    # What the next build needs to bring the site replaced up to this one.
+    fresh = [url for url in pages if url not in unchanged]
+    fresh += [path for path in files if path not in written or previous.get(path) != written[path]]
     store.save_last_build(
         LastBuild(
             inputs,
@@ -152,6 +162,9 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             written,
             frame,
             record,
+            tuple(files),
+            tuple(fresh),
+            gone,
         )
     )
     return BuildResult(

@@ -10,7 +10,9 @@ Three things are kept between runs of ``zhuanlan build``:
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.
   With it, the status and digest of every article file, so that a file whose status is
-  the same is not read and hashed again (see `load.ReadBefore`).
+  the same is not read and hashed again (see `load.ReadBefore`);
+- the site that the last build replaced, as a spare to build the next one in (see
+  `write.carry_over`): most of its files are the current site's, hard-linked.
 The cache is an optimisation only: anything wrong with it (a newer or older format, a
 truncated file, a different engine version) makes the build ignore it and start over,
 never trust it. It lives outside ``site/``, so deleting ``site/`` keeps it.
@@ -38,13 +40,15 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 9
+FORMAT = 10
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
 """The single parse cache file of format 5 and before."""
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
+SPARE_SITE = "spare-site"
+"""The spare site's folder in the cache."""
 
 
 def engine_version() -> str:
@@ -81,10 +85,20 @@ class LastBuild:
     """What every page depended on besides its content (see `build.inputs_frame`)."""
     sources: SourceRecord
     """The status and digest of each article file it read."""
+    others: tuple[str, ...]
+    """The paths of its files that are not pages (with static files and assets)."""
+    fresh: tuple[str, ...]
+    """The paths of the files it wrote anew; it carried the others over, as they were."""
+    gone: tuple[str, ...]
+    """The paths of the files of the site it replaced that it did not have."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""
         return [*self.pages, *self.written]
+
+    def paths(self) -> list[str]:
+        """The path of every file of its site."""
+        return [*self.pages, *self.others]
 
 
 class BuildCacheStore:
@@ -97,6 +111,11 @@ class BuildCacheStore:
         """Why a cache file was ignored, if one was (for a note to the user)."""
         self._trusted: dict[str, set[str]] = {_PARSED: set(), _SEARCH: set()}
         """Files of the cache's folders that this build read and trusted, by folder."""
+
+    @property
+    def spare(self) -> Path:
+        """Where the site the last build replaced is kept (see `write.staging_folder`)."""
+        return self.folder / SPARE_SITE
 
     def load_parsed(self) -> ParseCache:
         """The parse cache: every column's file that can be trusted (the others' files

@@ -4,6 +4,9 @@ The build is written into a staging folder beside the output folder and swapped 
 once complete, so a failed or killed build leaves the previous site exactly as it was.
 When most files will be as before, the last build's files are linked into the staging
 folder while the new ones are written into a side folder, and moved in at the end.
+The site a build replaces is kept as a spare (in the build cache): brought up to date
+with the files the last build changed, it is the next build's staging folder, so that a
+rebuild moves a few hundred files instead of linking the whole site again.
 The writer refuses an output folder that is, or contains, something precious (``/``, the
 home folder, the project, ``content/``, ``templates/``), replaces only a folder that
 zhuanlan itself created (it carries a marker file), and never follows a symbolic link
@@ -19,9 +22,11 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from zhuanlan.cache import folder_state
 from zhuanlan.discard import MARKER as MARKER
 from zhuanlan.discard import discard_in_background, remove_if_abandoned
 from zhuanlan.errors import UsageError
@@ -77,9 +82,13 @@ def prepare_output_dir(output: Path, root: Path) -> None:
 
 
 @contextmanager
-def staging_folder(output: Path) -> Iterator[Path]:
-    """A fresh folder beside `output`, swapped in for it when the block succeeds.
+def staging_folder(output: Path, spare: Path, *, reuse: bool, keep: bool) -> Iterator[Path]:
+    """A folder to build in, swapped in for `output` when the block succeeds.
 
+    With `reuse`, the folder is the `spare` (see `carry_over`), else a fresh one beside
+    `output`. With `keep`, the site it replaces is kept as the spare for the next build
+    (it must be the site the last build recorded); otherwise it is deleted, and so is any
+    spare, which could only be older.
     If the block raises (or the process is killed), `output` is left exactly as it was
     and the staging folder is removed (in the background, or by the next build: with the
     last build's files linked in, it can be as large as the site).
@@ -87,14 +96,21 @@ def staging_folder(output: Path) -> Iterator[Path]:
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(output)
-    staging = _marked_folder_beside(output)
+    staging = spare if reuse else _marked_folder_beside(output)
     try:
         yield staging
         staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it.
-        _swap_in(staging, output)
+        replaced = _swap_in(staging, output)
     except BaseException:
         _discard(staging, output)
         raise
+    if replaced is not None and keep:
+        _keep_as_spare(replaced, spare, output)
+    else:
+        if replaced is not None:
+            _discard(replaced, output)
+        if is_ours(spare):
+            _discard(spare, output)
 
 
 def write_files(
@@ -141,6 +157,69 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
         _link_or_copy(source / relative, destination)
+
+
+@dataclass(frozen=True)
+class SpareUpdate:
+    """What turns the spare, the site before last, into the current site."""
+
+    gone: tuple[str, ...]
+    """Files the last build dropped."""
+    fresh: tuple[str, ...]
+    """Files the last build wrote anew (the others it carried over, the same files)."""
+    state: str
+    """The current site's `folder_state`, which the spare must then have."""
+
+
+def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdate | None) -> None:
+    """Put the current site's files (or those of them in `carried`) into `staging`.
+
+    With an `update`, `staging` is the spare: the site before last, whose files are the
+    current site's but for those the last build changed. Those are replaced, and the
+    result checked against the current site's state: the spare is part of the cache,
+    never trusted. Where it does not come out the same (touched by hand, left by a
+    killed build, or copied rather than linked), it is emptied and every file in
+    `carried` linked into it instead, as into a fresh staging folder.
+    """
+    if update is not None:
+        try:
+            _update_spare(site, staging, update)
+            if folder_state(staging) == update.state:
+                return
+        except OSError:
+            pass
+        _empty(staging)
+    link_files(site, staging, carried)
+
+
+def _update_spare(site: Path, spare: Path, update: SpareUpdate) -> None:
+    for path in update.gone:
+        target = spare / _safe_relative(path)
+        target.unlink(missing_ok=True)
+        _remove_empty_folders(target.parent, spare)
+    made: set[Path] = set()
+    # The marker too: each staging folder's is its own file.
+    for path in (MARKER, *update.fresh):
+        relative = _safe_relative(path)
+        destination = spare / relative
+        if destination.parent not in made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            made.add(destination.parent)
+        try:
+            os.link(site / relative, destination)
+        except FileExistsError:
+            destination.unlink()  # never written through: it may be a link into the site
+            os.link(site / relative, destination)
+
+
+def _empty(folder: Path) -> None:
+    """Delete everything in a folder of ours but its marker."""
+    for entry in os.scandir(folder):
+        if entry.name != MARKER:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)  # removes links inside, never follows them
+            else:
+                Path(entry.path).unlink()
 
 
 @contextmanager
@@ -228,35 +307,65 @@ def _safe_relative(path: str) -> Path:
     return Path(*relative.parts)
 
 
-def _swap_in(staging: Path, output: Path) -> None:
+def _swap_in(staging: Path, output: Path) -> Path | None:
+    """Put `staging` in the place of `output`; where the replaced site is now, if any."""
     if not output.exists():
         staging.rename(output)
-        return
+        return None
     if _exchange(staging, output):
         # The old site now sits at the staging path: site/ was never missing, not even
         # for an instant.
-        _discard(staging, output)
-        return
+        return staging
     retired = output.with_name(f"{output.name}{_RETIRED}{os.getpid()}")
     output.rename(retired)
     staging.rename(output)
-    _discard(retired, output)
+    return retired
+
+
+def _keep_as_spare(replaced: Path, spare: Path, output: Path) -> None:
+    """Keep the replaced site at `spare`, for the next build to build in; delete it
+    where it cannot be moved there (another file system)."""
+    if replaced == spare:
+        return
+    if is_ours(spare):
+        _discard(spare, output)
+    try:
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        replaced.rename(spare)
+    except OSError:
+        _discard(replaced, output)
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether `folder` is a folder zhuanlan made: a real folder (not a link to one)
+    with the marker file."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
 
 
 def _discard(old: Path, output: Path) -> None:
     """Delete a folder of ours in the background: the replaced site once the new one is
-    in, or a failed build's staging folder (as large as the site when the last build's
-    files were linked into it).
+    in, a failed build's staging folder (as large as the site when the last build's
+    files were linked into it), or a spare no longer of use.
 
-    At best effort: whatever fails here is left for the next build to remove.
+    At best effort: whatever fails here is left for the next build to remove, but for a
+    spare on another file system than the output, which cannot be moved beside it: that
+    is deleted here and now.
     """
     try:
         trash = Path(tempfile.mkdtemp(prefix=output.name + _TRASH, dir=output.parent))
+    except OSError:
+        return
+    try:
         # Renaming over the empty placeholder is atomic, and the name cannot be taken.
         old.rename(trash)
-        discard_in_background(trash)
     except OSError:
-        pass
+        with suppress(OSError):
+            trash.rmdir()
+            if old.parent != output.parent:
+                _remove_tree(old)
+        return
+    with suppress(OSError):
+        discard_in_background(trash)
 
 
 _RENAME_EXCHANGE = 2
