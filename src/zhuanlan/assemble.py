@@ -303,6 +303,7 @@ def _assemble_article(
         body_html=parsed.body.html,
         headings=parsed.body.headings,
         reading_units=parsed.body.reading_units,
+        source_digest=parsed.digest,
     )
 
 

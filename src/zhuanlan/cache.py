@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 10
+FORMAT = 11
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"

@@ -239,6 +239,8 @@ class Article:
     """Headings of the body, in order."""
     reading_units: int
     """Characters (and Latin words) to read, for the reading-time estimate."""
+    source_digest: str
+    """A hash of the source file's text: the body's text (not its links) follows from it."""
 
     @cached_property
     def url(self) -> str:

@@ -56,6 +56,8 @@ class ParsedArticle:
     """Checked front matter."""
     body: RenderedMarkdown
     """Rendered body, relative links already pointing from the article's page."""
+    digest: str
+    """The source file's digest (`SourceFile.digest`)."""
     field_lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each front-matter field, for problems found later."""
 
@@ -317,7 +319,7 @@ def parse_article(source: SourceFile, problems: Problems) -> ParsedArticle | Non
     if meta is None:
         return None
     stem = posixpath.splitext(posixpath.basename(source.path))[0]
-    return ParsedArticle(source.path, stem, meta, rendered, data.lines)
+    return ParsedArticle(source.path, stem, meta, rendered, source.digest, data.lines)
 
 
 def _front_matter(source: SourceFile, problems: Problems) -> tuple[YamlMapping, int, str] | None:

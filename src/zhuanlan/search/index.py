@@ -68,6 +68,8 @@ class Document:
 
     title: str
     body_html: str
+    version: str
+    """A hash of the article's source text, which the text of its body follows from."""
     url: str
     column: str
     """The column's title."""
@@ -118,6 +120,7 @@ def _documents(site: Site) -> list[Document]:
         Document(
             article.title,
             article.body_html,
+            article.source_digest,
             article.url,
             column.title,
             article.date,
@@ -151,11 +154,6 @@ class SearchCache:
     """
 
     chunks: dict[bytes, IndexedChunk] = field(default_factory=dict)
-    shown: dict[int, tuple[tuple[tuple[str, ...], ...], bytes]] = field(default_factory=dict)
-    """What the documents of the chunk starting at each number showed last time, with
-    the chunk's key: an unchanged chunk's key is not computed again (hashing the whole
-    archive's text takes 0.1 s; comparing it with itself, mostly the very same strings,
-    next to nothing)."""
 
 
 # The documents being indexed: set just before the workers start, inherited by them.
@@ -166,12 +164,7 @@ def _index_chunks(documents: list[Document], cache: SearchCache | None) -> list[
     """Index every chunk, on every core."""
     global _job
     starts = range(0, len(documents), CHUNK_DOCUMENTS)
-    shown: dict[int, tuple[tuple[tuple[str, ...], ...], bytes]] = {}
-    for start in starts:
-        now = tuple(_shown(document) for document in documents[start : start + CHUNK_DOCUMENTS])
-        before = cache.shown.get(start) if cache else None
-        shown[start] = (now, before[1] if before and before[0] == now else _chunk_key(now, start))
-    keys = [shown[start][1] for start in starts]
+    keys = [_chunk_key(documents[start : start + CHUNK_DOCUMENTS], start) for start in starts]
     known = cache.chunks if cache else {}
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
     _job = documents
@@ -187,21 +180,23 @@ def _index_chunks(documents: list[Document], cache: SearchCache | None) -> list[
     ]
     if cache is not None:
         cache.chunks = dict(zip(keys, results, strict=True))
-        cache.shown = shown
     return results
 
 
-def _shown(document: Document) -> tuple[str, ...]:
-    """Everything of a document that its chunk's index and files show."""
-    return document.title, document.body_html, document.url, document.column, document.date_text
-
-
-def _chunk_key(shown: tuple[tuple[str, ...], ...], start: int) -> bytes:
-    """What a chunk's index depends on: its first document's number and all its
-    documents show."""
+def _chunk_key(documents: list[Document], start: int) -> bytes:
+    """What a chunk's index and files depend on: its first document's number and what
+    each of its documents shows (the body by its source's hash: hashing the archive's
+    text again would take 0.1 s)."""
     digest = hashlib.blake2b(f"{FORMAT}\0{start}".encode(), digest_size=16)
-    for fields in shown:
-        digest.update("".join(f"\0{value}" for value in fields).encode())
+    for document in documents:
+        shown = (
+            document.title,
+            document.version,
+            document.url,
+            document.column,
+            document.date_text,
+        )
+        digest.update("".join(f"\0{value}" for value in shown).encode())
     return digest.digest()
 
 
