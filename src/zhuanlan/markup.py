@@ -200,8 +200,9 @@ def _converter(fast_inline: bool = True) -> markdown.Markdown:
 
 class _ChineseExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
-        # Priority 5: after inline patterns (20) have turned text into elements.
-        md.treeprocessors.register(_ChineseTreeprocessor(md), "zhuanlan", 5)
+        # Priority 15: after inline patterns (20) have turned text into elements, and
+        # before the line breaks that lay out the HTML (10) are added between blocks.
+        md.treeprocessors.register(_ChineseTreeprocessor(md), "zhuanlan", 15)
 
 
 class _ChineseTreeprocessor(Treeprocessor):
