@@ -10,6 +10,9 @@ pristine. Each figure is the median of ``--repeat`` runs of the real command lin
 - cold: the output folder (and any ``.zhuanlan-cache/``) removed first;
 - no-op: built again with nothing changed;
 - body edit / title edit: built again after editing one article's body / title;
+- body edit, again: a second body edit right after the first: as an author rebuilds
+  while editing (the first rebuild after a cold build is the only one without the
+  site it replaced at hand to build in);
 - cold, CPU: user + system CPU seconds of the cold build (less affected by other load);
 - peak RSS: the largest resident set of any single build process (``ru_maxrss``);
 - peak PSS: the largest total memory of a build's whole process tree (the build and
@@ -83,6 +86,7 @@ class Result:
     cold: list[Run]
     noop: list[Run]
     body: list[Run]
+    again: list[Run]
     title: list[Run]
     preview: dict[str, float]
     """first, edit (median seconds), pages (median pages rendered), rss, tree (bytes)."""
@@ -98,7 +102,7 @@ class Result:
     @property
     def runs(self) -> list[Run]:
         """Every CLI build of this size."""
-        return self.cold + self.noop + self.body + self.title
+        return self.cold + self.noop + self.body + self.again + self.title
 
     @property
     def peak(self) -> int:
@@ -213,9 +217,19 @@ def edit_title(article: Path, mark: str) -> None:
     article.write_text("\n".join(lines), encoding="utf-8")
 
 
-EDITS: dict[str, Callable[[Path, str], None]] = {"body": edit_body, "title": edit_title}
+EDITS: dict[str, Callable[[Path, str], None]] = {
+    "body": edit_body,
+    "again": lambda article, mark: edit_body(article, f"{mark}.2"),
+    "title": edit_title,
+}
 """The edit made before each measure that is not a plain build."""
-LABELS = {"cold": "cold", "noop": "no-op", "body": "body edit", "title": "title edit"}
+LABELS = {
+    "cold": "cold",
+    "noop": "no-op",
+    "body": "body edit",
+    "again": "body edit, again",
+    "title": "title edit",
+}
 AUTHOR_PAUSE = 5.0
 """Seconds between a build and the next save, as an author would leave."""
 
@@ -324,12 +338,14 @@ def table(results: list[Result], repeat: int) -> str:
     lines = [
         f"CLI `zhuanlan build`, median of {repeat} runs (min–max):",
         "",
-        "| articles | cold | cold, CPU | no-op | body edit | title edit | peak RSS | peak PSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| articles | cold | cold, CPU | no-op | body edit | body edit, again | title edit "
+        "| peak RSS | peak PSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         cpu = f"{statistics.median(run.cpu for run in r.cold):.2f} s"
-        cells = [f"{r.articles:,}", spread(r.cold), cpu, *map(spread, (r.noop, r.body, r.title))]
+        measures = (r.noop, r.body, r.again, r.title)
+        cells = [f"{r.articles:,}", spread(r.cold), cpu, *map(spread, measures)]
         rss, tree = max(run.rss for run in r.runs), max(run.tree for run in r.runs)
         lines.append(f"| {' | '.join(cells)} | {rss / MIB:.0f} MiB | {tree / MIB:.0f} MiB |")
     lines += [
