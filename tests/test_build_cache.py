@@ -218,6 +218,28 @@ SPARE_DAMAGE: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.parametrize("edit", ["in place", "replaced"])
+def test_a_site_edited_by_hand_beside_a_spare_site_is_rebuilt(
+    project: Path, tmp_path: Path, edit: str
+) -> None:
+    # A file written in place is written in the spare too (they are the same file).
+    article = project / "content/dajuan-2023/3-leads.md"
+    assert run_build(project).exit_code == 0
+    append_to_body(article, "第一次补充。")
+    assert run_build(project).exit_code == 0
+    assert (project / CACHE_DIR / "spare-site").is_dir()
+    page = project / "site/dajuan-2023/1-goal/index.html"
+    if edit == "in place":
+        with page.open("r+b") as stream:
+            stream.write(b"<!-- edited -->")
+    else:
+        replace_file(page)
+    append_to_body(article, "第二次补充。")
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
 @pytest.mark.parametrize("damage", sorted(SPARE_DAMAGE))
 def test_a_damaged_spare_site_is_not_trusted(project: Path, tmp_path: Path, damage: str) -> None:
     article = project / "content/dajuan-2023/3-leads.md"

@@ -21,6 +21,7 @@ from zhuanlan.parallel import Standby, release_free_memory, return_large_blocks_
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import (
     MARKER,
+    OutputChanged,
     SpareUpdate,
     carry_over,
     is_ours,
@@ -72,22 +73,34 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
     store = BuildCacheStore(root)
-    last = store.load_last_build()
+    try:
+        return _build(root, output, options, store, store.load_last_build())
+    except OutputChanged:
+        # The site was edited by hand, and the spare did not come out as recorded either:
+        # nothing of the last build's output can be used.
+        return _build(root, output, options, BuildCacheStore(root), None)
+
+
+def _build(
+    root: Path, output: Path, options: BuildOptions, store: BuildCacheStore, last: LastBuild | None
+) -> BuildResult:
     # Article files whose status is as the last build found them are not read again.
     read = last.sources.read_before(root) if last is not None else ReadBefore()
-    # The last build's files are of use only in the output folder exactly as it left it
-    # (hashed once: on a large site this walks every file).
-    if last is not None and not _output_untouched(last, output):
+    if last is not None and last.output != str(output.resolve()):
         last = None
     frame = inputs_frame(options, store.engine, root)
     # Same templates and options: most of the last build's files will be carried over
-    # (otherwise every page changes). The helper that carries them into the new site is
-    # forked now, before the texts are read (see `Standby`), and given the work later.
+    # (otherwise every page changes): into the site the last build replaced, if it kept
+    # it (see `carry_over`, which checks it), or else linked from the current site,
+    # which must then be exactly as the last build left it (hashed once: on a large
+    # site this walks every file).
+    spare = _spare_update(last, frame, store)
+    checked = spare is None
+    if last is not None and checked and not _output_untouched(last, output):
+        last = None
     carried = last.rendered_files() if last is not None and last.frame == frame else []
-    # It builds in the site the last build replaced, if it kept it: brought up to date
-    # with what the last build changed, that is the current site again.
-    spare = SpareUpdate(last.gone, last.fresh, last.output_state) if last is not None else None
-    reuse = bool(carried) and spare is not None and is_ours(store.spare)
+    # The helper that carries them is forked now, before the texts are read (see
+    # `Standby`), and given the work later.
     linker = Standby(carry_over, needed=bool(carried))
     try:
         problems = Problems()
@@ -97,9 +110,11 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # For the next build: each article file's status and digest, without its text.
         record = read.record()
         del read
-        # Nothing changed since the last build, and its output is untouched: done.
+        # Nothing changed since the last build: done, if its output is untouched.
         if last is not None and not problems and last.inputs == inputs:
-            return BuildResult(last.summary, last.files, up_to_date=True)
+            if checked or _output_untouched(last, output):
+                return BuildResult(last.summary, last.files, up_to_date=True)
+            last, spare, carried = None, None, []
         return_large_blocks_at_once()
         # Write into a staging folder that replaces the old site only if everything
         # succeeds. While the last build's files are carried into it, the new ones are
@@ -108,10 +123,12 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
         # computes. The site replaced is kept for the next build to build in, if it is
         # the one the last build recorded.
         with (
-            staging_folder(output, store.spare, reuse=reuse, keep=last is not None) as folder,
+            staging_folder(
+                output, store.spare, reuse=spare is not None, keep=last is not None
+            ) as folder,
             side_folder(output) if carried else nullcontext(folder) as new,
         ):
-            with linker.running(output, folder, carried, spare if reuse else None):
+            with linker.running(output, folder, carried, spare):
                 # There is work: only now import what does it (Markdown, Jinja2,
                 # NumPy), which takes longer than everything above.
                 from zhuanlan.pipeline import plan_pages, render_pages_into
@@ -177,8 +194,16 @@ def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:
     return f"{engine}\0{options!r}\0{theme_fingerprint(root)!r}"
 
 
+def _spare_update(last: LastBuild | None, frame: str, store: BuildCacheStore) -> SpareUpdate | None:
+    """What brings the site the last build replaced up to the current site, if there is
+    such a site and the new one is to be built from it."""
+    if last is None or last.frame != frame or not is_ours(store.spare):
+        return None
+    return SpareUpdate(last.gone, last.fresh, last.output_state)
+
+
 def _output_untouched(last: LastBuild, output: Path) -> bool:
-    return last.output == str(output.resolve()) and last.output_state == folder_state(output)
+    return last.output_state == folder_state(output)
 
 
 def input_fingerprint(

@@ -159,6 +159,10 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
         _link_or_copy(source / relative, destination)
 
 
+class OutputChanged(Exception):
+    """The output folder is not as the last build left it: its files cannot be used."""
+
+
 @dataclass(frozen=True)
 class SpareUpdate:
     """What turns the spare, the site before last, into the current site."""
@@ -176,10 +180,11 @@ def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdat
 
     With an `update`, `staging` is the spare: the site before last, whose files are the
     current site's but for those the last build changed. Those are replaced, and the
-    result checked against the current site's state: the spare is part of the cache,
-    never trusted. Where it does not come out the same (touched by hand, left by a
-    killed build, or copied rather than linked), it is emptied and every file in
-    `carried` linked into it instead, as into a fresh staging folder.
+    result checked against the current site's recorded state: the spare is part of the
+    cache, never trusted. Where it does not come out the same (touched by hand, left by
+    a killed build, or copied rather than linked), it is emptied and every file in
+    `carried` linked into it instead, as into a fresh staging folder; `OutputChanged` is
+    raised if the site is not as recorded either.
     """
     if update is not None:
         try:
@@ -189,6 +194,9 @@ def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdat
         except OSError:
             pass
         _empty(staging)
+        # The build did not check the site, the spare being there: it is checked now.
+        if folder_state(site) != update.state:
+            raise OutputChanged(site)
     link_files(site, staging, carried)
 
 
