@@ -27,6 +27,8 @@ def project(project_from: Callable[[str], Path]) -> Path:
         ("content", "内容目录"),
         ("templates", "模板目录"),
         ("content/out", "位于 content/ 之内"),
+        (".zhuanlan-cache", "构建缓存目录"),
+        (".zhuanlan-cache/spare-site", "位于 .zhuanlan-cache/ 之内"),
         ("/", "根目录"),
         ("~", "用户主目录"),
     ],

@@ -8,7 +8,7 @@ The site a build replaces is kept as a spare (in the build cache): brought up to
 with the files the last build changed, it is the next build's staging folder, so that a
 rebuild moves a few hundred files instead of linking the whole site again.
 The writer refuses an output folder that is, or contains, something precious (``/``, the
-home folder, the project, ``content/``, ``templates/``), replaces only a folder that
+home folder, the project, ``content/``, ``templates/``, the build cache), replaces only a folder that
 zhuanlan itself created (it carries a marker file), and never follows a symbolic link
 when deleting.
 """
@@ -26,7 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from zhuanlan.cache import folder_state
+from zhuanlan.cache import CACHE_DIR, folder_state
 from zhuanlan.discard import MARKER as MARKER
 from zhuanlan.discard import discard_in_background, remove_if_abandoned
 from zhuanlan.errors import UsageError
@@ -55,6 +55,7 @@ def prepare_output_dir(output: Path, root: Path) -> None:
         root: "项目目录",
         root / CONTENT_DIR: "内容目录 content/",
         root / TEMPLATES_DIR: "模板目录 templates/",
+        root / CACHE_DIR: f"构建缓存目录 {CACHE_DIR}/",
     }
     for path, name in protected.items():
         resolved = path.resolve()
@@ -63,11 +64,11 @@ def prepare_output_dir(output: Path, root: Path) -> None:
                 f"输出目录 {output} 是或包含{name}，构建会覆盖它，已拒绝",
                 "请使用单独的输出目录，例如项目下的 site/",
             )
-    for inner in (root / CONTENT_DIR, root / TEMPLATES_DIR):
+    for inner in (root / CONTENT_DIR, root / TEMPLATES_DIR, root / CACHE_DIR):
         if target.is_relative_to(inner.resolve()):
             raise UsageError(
                 f"输出目录 {output} 位于 {inner.name}/ 之内，已拒绝",
-                "请把输出目录放在 content/ 和 templates/ 之外",
+                f"请把输出目录放在 content/、templates/ 和 {CACHE_DIR}/ 之外，例如项目下的 site/",
             )
     _recover_interrupted_swap(output)
     if output.parent.is_dir():
