@@ -180,6 +180,16 @@ def test_a_folder_added_to_the_site_by_hand_is_noticed(project: Path, tmp_path: 
     assert files(project / "site") == cold_build(project, tmp_path)
 
 
+def test_a_file_with_a_name_not_in_utf8_left_in_the_site_is_removed(project: Path) -> None:
+    assert run_build(project).exit_code == 0
+    stray = project / "site/dajuan-2023" / os.fsdecode(b"\xff\xfe.html")
+    stray.write_bytes(b"left by hand")
+    again = run_build(project)
+    assert again.exit_code == 0, again.output
+    assert "构建完成" in again.output
+    assert not stray.exists()
+
+
 def append_to_body(article: Path, text: str) -> None:
     article.write_text(article.read_text("utf-8") + f"\n{text}\n", "utf-8")
 
