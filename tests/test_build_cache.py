@@ -266,6 +266,26 @@ def test_a_damaged_spare_site_is_not_trusted(project: Path, tmp_path: Path, dama
         assert files(project / "site") == cold_build(project, tmp_path), number
 
 
+def test_a_link_in_the_spare_site_is_not_followed(project: Path, tmp_path: Path) -> None:
+    article = project / "content/dajuan-2023/3-leads.md"
+    assert run_build(project).exit_code == 0
+    append_to_body(article, "第一次补充。")
+    assert run_build(project).exit_code == 0
+    # A folder of someone's, holding a file where the spare's next update writes one.
+    theirs = tmp_path / "theirs"
+    shutil.copytree(project / CACHE_DIR / "spare-site/dajuan-2023", theirs)
+    precious = theirs / "3-leads/index.html"
+    precious.write_text("别人的文件", "utf-8")
+    shutil.rmtree(project / CACHE_DIR / "spare-site/dajuan-2023")
+    (project / CACHE_DIR / "spare-site/dajuan-2023").symlink_to(theirs)
+    append_to_body(article, "第二次补充。")
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert precious.read_text("utf-8") == "别人的文件"
+    assert len(list(theirs.rglob("*.html"))) > 1
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
 def test_a_failed_build_in_the_spare_site_leaves_the_site_alone(
     project: Path, tmp_path: Path
 ) -> None:

@@ -24,10 +24,10 @@ from zhuanlan.write import (
     OutputChanged,
     SpareUpdate,
     carry_over,
-    is_ours,
     prepare_output_dir,
     settle,
     side_folder,
+    spare_usable,
     staging_folder,
     write_files,
 )
@@ -94,7 +94,7 @@ def _build(
     # it (see `carry_over`, which checks it), or else linked from the current site,
     # which must then be exactly as the last build left it (hashed once: on a large
     # site this walks every file).
-    spare = _spare_update(last, frame, store)
+    spare = _spare_update(last, frame, store, output)
     checked = spare is None
     if last is not None and checked and not _output_untouched(last, output):
         last = None
@@ -182,6 +182,8 @@ def _build(
             tuple(files),
             tuple(fresh),
             gone,
+            # The site replaced, kept as the spare: as the last build left it.
+            last.output_state if last is not None else "",
         )
     )
     return BuildResult(
@@ -194,12 +196,18 @@ def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:
     return f"{engine}\0{options!r}\0{theme_fingerprint(root)!r}"
 
 
-def _spare_update(last: LastBuild | None, frame: str, store: BuildCacheStore) -> SpareUpdate | None:
+def _spare_update(
+    last: LastBuild | None, frame: str, store: BuildCacheStore, output: Path
+) -> SpareUpdate | None:
     """What brings the site the last build replaced up to the current site, if there is
     such a site and the new one is to be built from it."""
-    if last is None or last.frame != frame or not is_ours(store.spare):
+    if last is None or not last.spare_state or last.frame != frame:
         return None
-    return SpareUpdate(last.gone, last.fresh, last.output_state)
+    if not spare_usable(store.spare, output):
+        return None
+    return SpareUpdate(
+        last.spare_state, last.gone, last.fresh, tuple(last.paths()), last.output_state
+    )
 
 
 def _output_untouched(last: LastBuild, output: Path) -> bool:

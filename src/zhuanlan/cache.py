@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 11
+FORMAT = 12
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -88,9 +88,13 @@ class LastBuild:
     others: tuple[str, ...]
     """The paths of its files that are not pages (with static files and assets)."""
     fresh: tuple[str, ...]
-    """The paths of the files it wrote anew; it carried the others over, as they were."""
+    """The paths of the files it wrote anew; the others are the very files of the site it
+    replaced (linked, or carried over)."""
     gone: tuple[str, ...]
     """The paths of the files of the site it replaced that it did not have."""
+    spare_state: str
+    """The `folder_state` of the site it replaced, kept as the spare (see
+    `write.staging_folder`), as the build before left it; empty if it kept none."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""

@@ -73,13 +73,10 @@ def remove_if_abandoned(tree: Path) -> None:
         os.close(handle)
 
 
-def _delete(tree: Path) -> None:
-    """Everything in `tree` but the marker, then the marker, then the folder."""
-    try:
-        entries = list(os.scandir(tree))
-    except FileNotFoundError:
-        return
-    for entry in entries:
+def empty(tree: Path) -> None:
+    """Delete everything in `tree` but its marker; links inside are removed, never
+    followed."""
+    for entry in list(os.scandir(tree)):
         if entry.name == MARKER:
             continue
         with contextlib.suppress(FileNotFoundError):
@@ -87,6 +84,14 @@ def _delete(tree: Path) -> None:
                 shutil.rmtree(entry.path)  # removes links inside, never follows them
             else:
                 Path(entry.path).unlink()
+
+
+def _delete(tree: Path) -> None:
+    """Everything in `tree` but the marker, then the marker, then the folder."""
+    try:
+        empty(tree)
+    except FileNotFoundError:
+        return
     (tree / MARKER).unlink(missing_ok=True)
     with contextlib.suppress(FileNotFoundError):
         tree.rmdir()

@@ -8,9 +8,9 @@ The site a build replaces is kept as a spare (in the build cache): brought up to
 with the files the last build changed, it is the next build's staging folder, so that a
 rebuild moves a few hundred files instead of linking the whole site again.
 The writer refuses an output folder that is, or contains, something precious (``/``, the
-home folder, the project, ``content/``, ``templates/``, the build cache), replaces only a folder that
-zhuanlan itself created (it carries a marker file), and never follows a symbolic link
-when deleting.
+home folder, the project, ``content/``, ``templates/``, the build cache), replaces only
+a folder that zhuanlan itself created (it carries a marker file), and never follows a
+symbolic link when deleting.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from zhuanlan.cache import CACHE_DIR, folder_state
+from zhuanlan.cache import CACHE_DIR, files_state, folder_state
 from zhuanlan.discard import MARKER as MARKER
-from zhuanlan.discard import discard_in_background, remove_if_abandoned
+from zhuanlan.discard import discard_in_background, empty, remove_if_abandoned
 from zhuanlan.errors import UsageError
 from zhuanlan.load import CONTENT_DIR
 from zhuanlan.output import OutputFile
@@ -88,11 +88,12 @@ def staging_folder(output: Path, spare: Path, *, reuse: bool, keep: bool) -> Ite
 
     With `reuse`, the folder is the `spare` (see `carry_over`), else a fresh one beside
     `output`. With `keep`, the site it replaces is kept as the spare for the next build
-    (it must be the site the last build recorded); otherwise it is deleted, and so is any
-    spare, which could only be older.
+    (the next build checks it against the state the last build recorded); otherwise it
+    is deleted, and so is any spare, which could only be older.
     If the block raises (or the process is killed), `output` is left exactly as it was
-    and the staging folder is removed (in the background, or by the next build: with the
-    last build's files linked in, it can be as large as the site).
+    and the staging folder is removed: in the background, or by the next build (with
+    the last build's files linked in, it can be as large as the site). A spare left by a
+    killed build is not removed but fails the next build's check.
     """
     parent = output.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -144,11 +145,13 @@ def write_files(
     return paths
 
 
-def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
+def link_files(source: Path, folder: Path, paths: Iterable[str], *, replace: bool = False) -> None:
     """Carry unchanged files over from the current site into the staging folder.
 
     Hard links cost no copying and leave the current site untouched (files are never
     modified in place, only replaced); where links are impossible, files are copied.
+    With `replace`, a file already at one of the paths is replaced (deleted: it may be
+    a link into the site, never to be written through).
     """
     made: set[Path] = set()
     for path in paths:
@@ -157,6 +160,8 @@ def link_files(source: Path, folder: Path, paths: Iterable[str]) -> None:
         if destination.parent not in made:
             destination.parent.mkdir(parents=True, exist_ok=True)
             made.add(destination.parent)
+        if replace:
+            destination.unlink(missing_ok=True)
         _link_or_copy(source / relative, destination)
 
 
@@ -168,10 +173,15 @@ class OutputChanged(Exception):
 class SpareUpdate:
     """What turns the spare, the site before last, into the current site."""
 
+    before: str
+    """The spare's `folder_state` as the last build left it."""
     gone: tuple[str, ...]
     """Files the last build dropped."""
     fresh: tuple[str, ...]
-    """Files the last build wrote anew (the others it carried over, the same files)."""
+    """Files the last build wrote anew; it left the others as they were (the same files,
+    linked or carried over)."""
+    paths: tuple[str, ...]
+    """Every file of the current site."""
     state: str
     """The current site's `folder_state`, which the spare must then have."""
 
@@ -180,21 +190,25 @@ def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdat
     """Put the current site's files (or those of them in `carried`) into `staging`.
 
     With an `update`, `staging` is the spare: the site before last, whose files are the
-    current site's but for those the last build changed. Those are replaced, and the
-    result checked against the current site's recorded state: the spare is part of the
-    cache, never trusted. Where it does not come out the same (touched by hand, left by
-    a killed build, or copied rather than linked), it is emptied and every file in
-    `carried` linked into it instead, as into a fresh staging folder; `OutputChanged` is
-    raised if the site is not as recorded either.
+    current site's but for those the last build changed. The spare is part of the cache,
+    never trusted: it is changed only if it is as recorded, and used only if it then
+    has the current site's recorded state. Otherwise (touched by hand, left by a killed
+    build, or where files cannot be linked) it is emptied and every file in `carried`
+    linked into it instead, as into a fresh staging folder; `OutputChanged` is raised if
+    the site is not as recorded either.
     """
     if update is not None:
-        try:
-            _update_spare(site, staging, update)
-            if folder_state(staging) == update.state:
-                return
-        except OSError:
-            pass
-        _empty(staging)
+        # Before anything is changed: a folder replaced by a link must not be followed.
+        if folder_state(staging) == update.before:
+            try:
+                _update_spare(site, staging, update)
+                # Its folders are as recorded, and it has the files it should: their
+                # status is all there is left to compare.
+                if files_state(staging, [MARKER, *update.paths]) == update.state:
+                    return
+            except OSError:
+                pass
+        empty(staging)
         # The build did not check the site, the spare being there: it is checked now.
         if folder_state(site) != update.state:
             raise OutputChanged(site)
@@ -206,29 +220,8 @@ def _update_spare(site: Path, spare: Path, update: SpareUpdate) -> None:
         target = spare / _safe_relative(path)
         target.unlink(missing_ok=True)
         _remove_empty_folders(target.parent, spare)
-    made: set[Path] = set()
     # The marker too: each staging folder's is its own file.
-    for path in (MARKER, *update.fresh):
-        relative = _safe_relative(path)
-        destination = spare / relative
-        if destination.parent not in made:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            made.add(destination.parent)
-        try:
-            os.link(site / relative, destination)
-        except FileExistsError:
-            destination.unlink()  # never written through: it may be a link into the site
-            os.link(site / relative, destination)
-
-
-def _empty(folder: Path) -> None:
-    """Delete everything in a folder of ours but its marker."""
-    for entry in os.scandir(folder):
-        if entry.name != MARKER:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)  # removes links inside, never follows them
-            else:
-                Path(entry.path).unlink()
+    link_files(site, spare, [MARKER, *update.fresh], replace=True)
 
 
 @contextmanager
@@ -307,6 +300,10 @@ def _link_or_copy(source: Path, destination: Path) -> None:
     except OSError:
         with source.open("rb") as stream, destination.open("xb") as copy:
             shutil.copyfileobj(stream, copy)
+            status = os.fstat(stream.fileno())
+        # With the file's modification time, as a link has: a spare site brought up to
+        # date by copies then has the state recorded of the site (see `carry_over`).
+        os.utime(destination, ns=(status.st_atime_ns, status.st_mtime_ns))
 
 
 def _safe_relative(path: str) -> Path:
@@ -327,7 +324,11 @@ def _swap_in(staging: Path, output: Path) -> Path | None:
         return staging
     retired = output.with_name(f"{output.name}{_RETIRED}{os.getpid()}")
     output.rename(retired)
-    staging.rename(output)
+    try:
+        staging.rename(output)
+    except OSError:
+        retired.rename(output)  # the site is never left missing
+        raise
     return retired
 
 
@@ -349,6 +350,15 @@ def is_ours(folder: Path) -> bool:
     """Whether `folder` is a folder zhuanlan made: a real folder (not a link to one)
     with the marker file."""
     return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def spare_usable(spare: Path, output: Path) -> bool:
+    """Whether `spare` is a folder of ours that can take the place of `output` (on the
+    same file system)."""
+    try:
+        return is_ours(spare) and spare.stat().st_dev == output.parent.stat().st_dev
+    except OSError:
+        return False
 
 
 def _discard(old: Path, output: Path) -> None:
