@@ -378,7 +378,13 @@ def _relative_url(context: jinja2.runtime.Context, target: str) -> str:
     base_url = context["config"].base_url
     if page_url == NOT_FOUND_URL and base_url:
         return str(base_url) + target
-    return relative_url(posixpath.dirname(page_url), target)
+    return relative_url(_folder(page_url), target)
+
+
+@lru_cache(maxsize=16)
+def _folder(url: str) -> str:
+    # Asked for again for every link of a page (tens of them), about the same page.
+    return posixpath.dirname(url)
 
 
 @lru_cache(maxsize=65536)
