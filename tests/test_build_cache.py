@@ -250,6 +250,33 @@ def test_a_site_edited_by_hand_beside_a_spare_site_is_rebuilt(
     assert files(project / "site") == cold_build(project, tmp_path)
 
 
+def test_a_deleted_site_beside_a_spare_site_is_built_once_from_scratch(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhuanlan import pipeline
+
+    article = project / "content/dajuan-2023/3-leads.md"
+    assert run_build(project).exit_code == 0
+    append_to_body(article, "第一次补充。")
+    assert run_build(project).exit_code == 0
+    shutil.rmtree(project / "site")
+    append_to_body(article, "第二次补充。")
+    rendered: list[int] = []
+    render_pages_into = pipeline.render_pages_into
+
+    def counting(folder: Path, renderer: object, pages: list[int]) -> None:
+        rendered.append(len(pages))
+        render_pages_into(folder, renderer, pages)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "render_pages_into", counting)
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    # Every page rendered, once: the missing site is seen before any work is done.
+    assert len(rendered) == 1
+    assert rendered[0] == len(list((project / "site").rglob("*.html")))
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
 @pytest.mark.parametrize("damage", sorted(SPARE_DAMAGE))
 def test_a_damaged_spare_site_is_not_trusted(project: Path, tmp_path: Path, damage: str) -> None:
     article = project / "content/dajuan-2023/3-leads.md"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
@@ -73,12 +73,14 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
     store = BuildCacheStore(root)
+    last = store.load_last_build()
     try:
-        return _build(root, output, options, store, store.load_last_build())
+        return _build(root, output, options, store, last)
     except OutputChanged:
         # The site was edited by hand, and the spare did not come out as recorded either:
-        # nothing of the last build's output can be used.
-        return _build(root, output, options, BuildCacheStore(root), None)
+        # nothing of the last build's output can be used (its record of the texts can).
+        assert last is not None
+        return _build(root, output, options, store, replace(last, output=""))
 
 
 def _build(
@@ -95,8 +97,8 @@ def _build(
     # which must then be exactly as the last build left it (hashed once: on a large
     # site this walks every file).
     spare = _spare_update(last, frame, store, output)
-    checked = spare is None
-    if last is not None and checked and not _output_untouched(last, output):
+    site_walked = spare is None
+    if last is not None and site_walked and not _output_untouched(last, output):
         last = None
     carried = last.rendered_files() if last is not None and last.frame == frame else []
     # The helper that carries them is forked now, before the texts are read (see
@@ -112,7 +114,7 @@ def _build(
         del read
         # Nothing changed since the last build: done, if its output is untouched.
         if last is not None and not problems and last.inputs == inputs:
-            if checked or _output_untouched(last, output):
+            if site_walked or _output_untouched(last, output):
                 return BuildResult(last.summary, last.files, up_to_date=True)
             last, spare, carried = None, None, []
         return_large_blocks_at_once()
@@ -120,8 +122,8 @@ def _build(
         # succeeds. While the last build's files are carried into it, the new ones are
         # written aside (one may be where a link is about to be made) and moved in after:
         # those are thousands of system calls, which the helper makes while this process
-        # computes. The site replaced is kept for the next build to build in, if it is
-        # the one the last build recorded.
+        # computes. The site replaced is kept for the next build to build in (which
+        # checks it first).
         with (
             staging_folder(
                 output, store.spare, reuse=spare is not None, keep=last is not None
@@ -203,7 +205,8 @@ def _spare_update(
     such a site and the new one is to be built from it."""
     if last is None or not last.spare_state or last.frame != frame:
         return None
-    if not spare_usable(store.spare, output):
+    # A site deleted (or never finished) is seen here, before any work is done.
+    if not (output / MARKER).is_file() or not spare_usable(store.spare, output):
         return None
     return SpareUpdate(
         last.spare_state, last.gone, last.fresh, tuple(last.paths()), last.output_state

@@ -88,13 +88,14 @@ class LastBuild:
     others: tuple[str, ...]
     """The paths of its files that are not pages (with static files and assets)."""
     fresh: tuple[str, ...]
-    """The paths of the files it wrote anew; the others are the very files of the site it
-    replaced (linked, or carried over)."""
+    """The paths of the files it wrote anew; the others are the files of the site it
+    replaced, linked or carried over (or copied with their modification time)."""
     gone: tuple[str, ...]
     """The paths of the files of the site it replaced that it did not have."""
     spare_state: str
-    """The `folder_state` of the site it replaced, kept as the spare (see
-    `write.staging_folder`), as the build before left it; empty if it kept none."""
+    """The `folder_state` that the site it replaced, kept as the spare (see
+    `write.staging_folder`), should have: as the build before left it. Checked before
+    the spare is used; empty when there was no build before."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""

@@ -75,7 +75,7 @@ def remove_if_abandoned(tree: Path) -> None:
 
 def empty(tree: Path) -> None:
     """Delete everything in `tree` but its marker; links inside are removed, never
-    followed."""
+    followed. `tree` itself must not be a link (`write.is_ours` says so)."""
     for entry in list(os.scandir(tree)):
         if entry.name == MARKER:
             continue

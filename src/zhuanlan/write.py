@@ -183,7 +183,7 @@ class SpareUpdate:
     paths: tuple[str, ...]
     """Every file of the current site."""
     state: str
-    """The current site's `folder_state`, which the spare must then have."""
+    """The current site's recorded state, which the spare must then have."""
 
 
 def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdate | None) -> None:
@@ -192,22 +192,22 @@ def carry_over(site: Path, staging: Path, carried: list[str], update: SpareUpdat
     With an `update`, `staging` is the spare: the site before last, whose files are the
     current site's but for those the last build changed. The spare is part of the cache,
     never trusted: it is changed only if it is as recorded, and used only if it then
-    has the current site's recorded state. Otherwise (touched by hand, left by a killed
-    build, or where files cannot be linked) it is emptied and every file in `carried`
-    linked into it instead, as into a fresh staging folder; `OutputChanged` is raised if
-    the site is not as recorded either.
+    has the current site's recorded state. Otherwise (touched by hand, or left by a
+    killed build) it is emptied and every file in `carried` linked into it instead, as
+    into a fresh staging folder; `OutputChanged` is raised if the site is not as
+    recorded either.
     """
     if update is not None:
-        # Before anything is changed: a folder replaced by a link must not be followed.
-        if folder_state(staging) == update.before:
-            try:
+        try:
+            # Before anything is changed: a folder replaced by a link is not followed.
+            if folder_state(staging) == update.before:
                 _update_spare(site, staging, update)
                 # Its folders are as recorded, and it has the files it should: their
                 # status is all there is left to compare.
                 if files_state(staging, [MARKER, *update.paths]) == update.state:
                     return
-            except OSError:
-                pass
+        except OSError:
+            pass
         empty(staging)
         # The build did not check the site, the spare being there: it is checked now.
         if folder_state(site) != update.state:
@@ -271,8 +271,9 @@ def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
 def _remove_empty_folders(folder: Path, top: Path) -> None:
     """Remove `folder` and its parents below `top` while they are empty.
 
-    A folder left empty would be a difference from a cold build that no state hash sees
-    (they hash files): any other failure is raised.
+    A folder left empty would be a difference from a cold build, which `files_state`
+    does not see (it hashes the folders of the files it is given): any other failure is
+    raised.
     """
     while folder != top:
         try:
@@ -327,7 +328,7 @@ def _swap_in(staging: Path, output: Path) -> Path | None:
     try:
         staging.rename(output)
     except OSError:
-        retired.rename(output)  # the site is never left missing
+        retired.rename(output)  # or else by the next build: `_recover_interrupted_swap`
         raise
     return retired
 
@@ -354,7 +355,8 @@ def is_ours(folder: Path) -> bool:
 
 def spare_usable(spare: Path, output: Path) -> bool:
     """Whether `spare` is a folder of ours that can take the place of `output` (on the
-    same file system)."""
+    same device: bind mounts of one device are not told apart, and a spare kept before
+    such a mount was made fails the swap once, leaving the site as it was)."""
     try:
         return is_ours(spare) and spare.stat().st_dev == output.parent.stat().st_dev
     except OSError:
