@@ -86,6 +86,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
 def _build(
     root: Path, output: Path, options: BuildOptions, store: BuildCacheStore, last: LastBuild | None
 ) -> BuildResult:
+    """`build`, given the last build's record (None: there was none)."""
     # Article files whose status is as the last build found them are not read again.
     read = last.sources.read_before(root) if last is not None else ReadBefore()
     if last is not None and last.output != str(output.resolve()):
