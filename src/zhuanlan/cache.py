@@ -20,12 +20,14 @@ never trust it. It lives outside ``site/``, so deleting ``site/`` keeps it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import platform
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -217,7 +219,7 @@ class BuildCacheStore:
         if not path.is_file():
             return None
         try:
-            with path.open("rb") as stream:
+            with path.open("rb") as stream, _collector_paused():
                 saved = pickle.load(stream)
         except Exception:  # any damage at all means: do not trust it
             self.problem = f"缓存文件 {CACHE_DIR}/{name} 已损坏，已忽略并重新生成"
@@ -249,6 +251,20 @@ class BuildCacheStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: loading the parse cache makes
+    hundreds of thousands of objects, none of them garbage, and the collector walked
+    them again and again meanwhile (0.04 s of 0.3 s at 10,000 articles)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def folder_state(folder: Path) -> str:
