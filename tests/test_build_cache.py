@@ -3,6 +3,7 @@ random sequences of edits that must always give exactly what a cold build gives.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import random
@@ -58,6 +59,16 @@ def test_a_second_build_with_nothing_changed_leaves_site_alone(project: Path) ->
     assert again.exit_code == 0
     assert "已是最新：1 个专栏，6 篇文章" in again.output
     assert {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")} == stamps
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(project: Path) -> None:
+    # A build runs the collector less often; whoever called it gets theirs back.
+    before = gc.get_threshold()
+    assert run_build(project).exit_code == 0
+    (project / "content/dajuan-2023/broken.md").write_text("---\ntitle: [\n---\n", "utf-8")
+    assert run_build(project).exit_code != 0
+    assert gc.get_threshold() == before
+    assert gc.isenabled()
 
 
 def test_the_cache_survives_a_deleted_site(project: Path, tmp_path: Path) -> None:

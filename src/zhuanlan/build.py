@@ -7,8 +7,10 @@ of them at once; the output folder is replaced only when every stage succeeded.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,15 +74,35 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     options = options or default_options()
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
-    store = BuildCacheStore(root)
-    last = store.load_last_build()
+    with _fewer_collections():
+        store = BuildCacheStore(root)
+        last = store.load_last_build()
+        try:
+            return _build(root, output, options, store, last)
+        except OutputChanged:
+            # The site was edited by hand, and the spare did not come out as recorded
+            # either: nothing of the last build's output can be used (its record of the
+            # texts can).
+            assert last is not None
+            return _build(root, output, options, store, replace(last, output=""))
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector run 140 times less often during a build.
+
+    A build makes millions of objects that live until it ends (texts, parses, the site
+    model) and almost no reference cycles; by default the collector runs every 700
+    allocations and walks the survivors again and again: 0.2-0.3 s of a 2.3 s rebuild
+    at 10,000 articles (as mypy does for the same reason). Workers forked meanwhile
+    inherit it.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 30, 30)
     try:
-        return _build(root, output, options, store, last)
-    except OutputChanged:
-        # The site was edited by hand, and the spare did not come out as recorded either:
-        # nothing of the last build's output can be used (its record of the texts can).
-        assert last is not None
-        return _build(root, output, options, store, replace(last, output=""))
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _build(
