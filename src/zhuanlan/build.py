@@ -7,10 +7,8 @@ of them at once; the output folder is replaced only when every stage succeeded.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +17,12 @@ from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
-from zhuanlan.parallel import Standby, release_free_memory, return_large_blocks_at_once
+from zhuanlan.parallel import (
+    Standby,
+    fewer_collections,
+    release_free_memory,
+    return_large_blocks_at_once,
+)
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import (
     MARKER,
@@ -74,7 +77,7 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
     options = options or default_options()
     # Refuse a dangerous output folder before doing any work.
     prepare_output_dir(output, root)
-    with _fewer_collections():
+    with fewer_collections():
         store = BuildCacheStore(root)
         last = store.load_last_build()
         try:
@@ -85,24 +88,6 @@ def build(root: Path, output: Path, options: BuildOptions | None = None) -> Buil
             # texts can).
             assert last is not None
             return _build(root, output, options, store, replace(last, output=""))
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector run 140 times less often during a build.
-
-    A build makes millions of objects that live until it ends (texts, parses, the site
-    model) and almost no reference cycles; by default the collector runs every 700
-    allocations and walks the survivors again and again: 0.2-0.3 s of a 2.3 s rebuild
-    at 10,000 articles (as mypy does for the same reason). Workers forked meanwhile
-    inherit it.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 30, 30)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _build(

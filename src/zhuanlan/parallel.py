@@ -10,6 +10,7 @@ a threaded process is unsafe) do the work in-process instead.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -199,6 +200,24 @@ def _stand_by(
         function(*arguments)
     except BaseException:
         os._exit(1)  # quietly: the parent runs it again and reports the error itself
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector run 140 times less often for a while: a build.
+
+    A build makes millions of objects that live until it ends (texts, parses, the site
+    model) and almost no reference cycles; by default the collector runs every 700
+    allocations and walks the survivors again and again: 0.2-0.3 s of a 2.3 s rebuild
+    at 10,000 articles (mypy raises it for the same reason). Workers forked meanwhile
+    inherit it. (The preview gains nothing from it: it freezes what it keeps.)
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 30, 30)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 _M_MMAP_THRESHOLD = -3
