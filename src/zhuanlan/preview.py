@@ -25,6 +25,7 @@ from zhuanlan.model import BuildOptions, Site
 from zhuanlan.output import OutputFile
 from zhuanlan.pipeline import BuildCache, render_project
 from zhuanlan.render import RenderCache
+from zhuanlan.write import remove_empty_folders
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ class Preview:
                 shutil.copyfile(item.source, destination)
         for path in present - wanted:
             (folder / path).unlink()
-            _remove_empty_folders((folder / path).parent, folder)
+            remove_empty_folders((folder / path).parent, folder)
         self._sources = sources
 
 
@@ -248,16 +249,6 @@ class _Spare:
                     self._files.add(name if relative == "." else f"{relative}/{name}")
         except OSError:
             self._failed = True
-
-
-def _remove_empty_folders(folder: Path, root: Path) -> None:
-    """Remove `folder` and its parents up to `root` while they are empty."""
-    while folder != root:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
 
 
 def _remove_all(folders: list[Path]) -> None:

@@ -219,7 +219,7 @@ def _update_spare(site: Path, spare: Path, update: SpareUpdate) -> None:
     for path in update.gone:
         target = spare / _safe_relative(path)
         target.unlink(missing_ok=True)
-        _remove_empty_folders(target.parent, spare)
+        remove_empty_folders(target.parent, spare)
     # The marker too: each staging folder's is its own file.
     link_files(site, spare, [MARKER, *update.fresh], replace=True)
 
@@ -257,7 +257,7 @@ def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
     for path in gone:
         target = folder / _safe_relative(path)
         target.unlink(missing_ok=True)
-        _remove_empty_folders(target.parent, folder)
+        remove_empty_folders(target.parent, folder)
     for directory, _, names in os.walk(aside, onerror=_raise):
         source = Path(directory)
         relative = source.relative_to(aside)
@@ -268,7 +268,7 @@ def settle(aside: Path, folder: Path, gone: Iterable[str]) -> None:
                 (source / name).replace(destination)
 
 
-def _remove_empty_folders(folder: Path, top: Path) -> None:
+def remove_empty_folders(folder: Path, top: Path) -> None:
     """Remove `folder` and its parents below `top` while they are empty.
 
     A folder left empty would be a difference from a cold build, which `files_state`
