@@ -220,6 +220,20 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: loading the parse cache makes
+    hundreds of thousands of objects, none of them garbage, and the collector walked
+    them again and again meanwhile (0.04 s of 0.3 s at 10,000 articles)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 _M_MMAP_THRESHOLD = -3
 """glibc's ``mallopt`` parameter: the size from which memory is mapped on its own."""
 
