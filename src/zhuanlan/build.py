@@ -21,7 +21,6 @@ from zhuanlan.parallel import (
     Standby,
     fewer_collections,
     release_free_memory,
-    return_large_blocks_at_once,
 )
 from zhuanlan.theme import theme_fingerprint
 from zhuanlan.write import (
@@ -125,7 +124,6 @@ def _build(
             if site_walked or _output_untouched(last, output):
                 return BuildResult(last.summary, last.files, up_to_date=True)
             last, spare, carried = None, None, []
-        return_large_blocks_at_once()
         # Write into a staging folder that replaces the old site only if everything
         # succeeds. While the last build's files are carried into it, the new ones are
         # written aside (one may be where a link is about to be made) and moved in after:

@@ -234,23 +234,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-_M_MMAP_THRESHOLD = -3
-"""glibc's ``mallopt`` parameter: the size from which memory is mapped on its own."""
-
-
-def return_large_blocks_at_once() -> None:
-    """Have glibc give every block of 256 KiB or more back to the system when freed.
-
-    By default the threshold rises to the largest block freed so far, after which the
-    search index's arrays (megabytes each, made and dropped chunk after chunk) stay in
-    the heap: 60 MB more at 10,000 articles, in every process. Elsewhere than glibc,
-    nothing happens.
-    """
-    if sys.platform == "linux":
-        with suppress(OSError, AttributeError):
-            ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
-
-
 def release_free_memory() -> None:
     """Give memory this process has freed back to the system (glibc's ``malloc_trim``).
 

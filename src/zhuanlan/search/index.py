@@ -37,7 +37,7 @@ import numpy as np
 
 from zhuanlan.model import Site
 from zhuanlan.output import OutputFile
-from zhuanlan.parallel import map_parallel
+from zhuanlan.parallel import map_parallel, release_free_memory
 from zhuanlan.search.plaintext import TITLE_SEPARATOR, document_text, fold
 from zhuanlan.search.postings import (
     CHUNK_DOCUMENTS,
@@ -218,12 +218,17 @@ def _index_chunk(start: int) -> IndexedChunk:
     for first in range(0, len(entries), DOCUMENTS_PER_FILE):
         group = entries[first : first + DOCUMENTS_PER_FILE]
         files.append(_script(f"d/{(start + first) // DOCUMENTS_PER_FILE}", group))
-    return IndexedChunk(
+    indexed = IndexedChunk(
         postings,
         tuple(len(text) for text in texts),
         tuple(text.index(TITLE_SEPARATOR) for text in texts),
         tuple(files),
     )
+    # The arrays a chunk is indexed with (tens of megabytes) stay in the heap when
+    # freed, in every process, unless given back.
+    del texts, code, entries
+    release_free_memory()
+    return indexed
 
 
 def _bigram(key: int) -> str:
