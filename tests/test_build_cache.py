@@ -9,6 +9,8 @@ import pickle
 import random
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -580,3 +582,45 @@ def test_an_edit_rewrites_only_its_columns_parse_cache(
     assert len(after.keys() - before.keys()) == 1  # the edited column's, under a new name
     assert all(after[name] == before[name] for name in after.keys() & before.keys())
     assert files(project / "site") == cold_build(project, tmp_path)
+
+
+# Run in a fresh interpreter: the test session runs threads, and a process with threads
+# never forks, so the search index would be made in this process.
+FLAKY_SEARCH_CHILD = """
+import os, sys
+from pathlib import Path
+from zhuanlan import pipeline
+from zhuanlan.build import build
+from zhuanlan.write import write_files
+project, marker = Path(sys.argv[1]), Path(sys.argv[2])
+parent, made_here = os.getpid(), pipeline.write_search_index
+def flaky(plan, store, folder, previous, current_site, *, replace=False):
+    if os.getpid() == parent:
+        return made_here(plan, store, folder, previous, current_site, replace=replace)
+    # In the child: write part of the index, then fail as a full disk would.
+    write_files(folder, [next(pipeline.index_files(plan, store.load_search()))])
+    marker.touch()
+    raise OSError(28, "No space left on device")
+pipeline.write_search_index = flaky
+build(project, project / "site")
+"""
+
+
+def test_a_search_index_child_that_fails_is_redone_in_the_build(
+    archive: Path, tmp_path: Path
+) -> None:
+    assert run_build(archive).exit_code == 0
+    article = archive / f"content/col/a{CHUNK_DOCUMENTS + 10:03}.md"
+    article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
+    marker = tmp_path / "child-failed"
+    done = subprocess.run(
+        [sys.executable, "-c", FLAKY_SEARCH_CHILD, str(archive), str(marker)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert marker.exists()  # the index was made alongside, in a child, which failed
+    assert files(archive / "site") == cold_build(archive, tmp_path)
+    # The chunks were kept by the build itself: the next edit re-indexes one again.
+    assert len(search_chunks(archive)) == 3

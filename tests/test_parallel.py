@@ -125,3 +125,47 @@ def test_in_child_answers_even_when_the_child_dies() -> None:
         "print(*in_child(spell, ['a', 'b']))"
     )
     assert run_fresh(script) == ["A", "B"]
+
+
+def test_a_background_child_works_while_this_process_goes_on(tmp_path: Path) -> None:
+    # The child waits for a file this process makes only after starting it: run here
+    # instead, it would wait in vain.
+    script = (
+        "import os, sys, time; from pathlib import Path; from zhuanlan.parallel import Background\n"
+        "go = Path(sys.argv[1])\n"
+        "def wait_for_go():\n"
+        "    deadline = time.monotonic() + 20\n"
+        "    while not go.exists() and time.monotonic() < deadline: time.sleep(0.01)\n"
+        "    return go.exists(), os.getpid()\n"
+        "with Background(wait_for_go) as child:\n"
+        "    go.touch()\n"
+        "    went, pid = child.result()\n"
+        "print(went, pid != os.getpid())"
+    )
+    assert run_fresh(script, str(tmp_path / "go")) == ["True", "True"]
+
+
+def test_a_background_child_that_dies_is_replaced_by_the_work_done_here() -> None:
+    script = (
+        "import os; from zhuanlan.parallel import Background\n"
+        "parent = os.getpid()\n"
+        "def answer():\n"
+        "    if os.getpid() != parent: os._exit(9)\n"
+        "    return 'first'\n"
+        "with Background(answer) as child: print(child.result())\n"
+        "with Background(answer) as child: print(child.result(lambda: 'instead'))"
+    )
+    assert run_fresh(script) == ["first", "instead"]
+
+
+def test_an_error_here_stops_the_background_child() -> None:
+    script = (
+        "import multiprocessing, time; from zhuanlan.parallel import Background\n"
+        "start = time.monotonic()\n"
+        "try:\n"
+        "    with Background(lambda: time.sleep(60)):\n"
+        "        raise KeyError('template')\n"
+        "except KeyError: pass\n"
+        "print(len(multiprocessing.active_children()), time.monotonic() - start < 20)"
+    )
+    assert run_fresh(script) == ["0", "True"]

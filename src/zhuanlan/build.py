@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
@@ -18,6 +19,7 @@ from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import (
+    Background,
     Standby,
     fewer_collections,
     release_free_memory,
@@ -139,38 +141,63 @@ def _build(
             with linker.running(output, folder, carried, spare):
                 # There is work: only now import what does it (Markdown, Jinja2,
                 # NumPy), which takes longer than everything above.
-                from zhuanlan.pipeline import plan_pages, render_pages_into
+                from zhuanlan.pipeline import (
+                    model_site,
+                    plan_pages,
+                    render_pages_into,
+                    write_search_index,
+                )
+                from zhuanlan.search.index import SearchPlan
 
-                site, renderer, pages = plan_pages(root, sources, options, problems, store, frame)
-                # The texts and their parses (70 MB at 10,000 articles) have served: let
-                # them go before the render workers are forked, and make room for the
-                # search index.
-                del sources
-                release_free_memory()
-                # Pages whose inputs are as they were: carried over already.
-                before = last.pages if last is not None and carried else {}
-                unchanged = {url for url, key in pages.items() if before.get(url) == key}
-                to_render = [i for i, page in enumerate(renderer.pages) if page[0] not in unchanged]
-                # Render and write them on every core, each page straight to its
-                # file, so no process holds the whole site in memory.
-                render_pages_into(new, renderer, to_render)
-                release_free_memory()  # before the search index's workers fork
-                # Loaded only now, after the render workers are gone: the chunks of
-                # a large archive take tens of megabytes.
-                search = store.load_search() if site.config.search else None
-                # Feeds, sitemap, search index, static files and assets; those
-                # unchanged are carried over, or else linked from the current site.
-                written: dict[str, str] = {}
+                site = model_site(sources, options, problems, store)
+                # Files unchanged since the last build are linked from the current site
+                # (or carried over already).
                 previous = last.written if last else {}
-                others = mark_unchanged(renderer.other_files(search), previous, written)
-                files = write_files(new, others, None if carried else output)
+                current_site = None if carried else output
+                # An edit re-indexes one chunk of the search index, then remakes its
+                # shards (half a second at 10,000 articles): a child does that while this
+                # process renders. More chunks are indexed on every core, after rendering.
+                index, alongside = None, False
+                if site.config.search:
+                    search = SearchPlan.of(site)
+                    index = partial(write_search_index, search, store, new, previous, current_site)
+                    alongside = bool(carried) and search.unindexed(store.search_keys()) <= 1
+                with Background(index) if index and alongside else nullcontext() as indexing:
+                    renderer, pages = plan_pages(site, root, sources, frame)
+                    # The texts and their parses (70 MB at 10,000 articles) have served:
+                    # let them go before the render workers are forked, and make room for
+                    # the search index.
+                    del sources
+                    release_free_memory()
+                    # Pages whose inputs are as they were: carried over already.
+                    before = last.pages if last is not None and carried else {}
+                    unchanged = {url for url, key in pages.items() if before.get(url) == key}
+                    to_render = [
+                        i for i, page in enumerate(renderer.pages) if page[0] not in unchanged
+                    ]
+                    # Render and write them on every core, each page straight to its
+                    # file, so no process holds the whole site in memory.
+                    render_pages_into(new, renderer, to_render)
+                    release_free_memory()  # before the search index's workers fork
+                    # Feeds, sitemap, static files and assets, then the search index.
+                    written: dict[str, str] = {}
+                    others = mark_unchanged(renderer.files_besides_search(), previous, written)
+                    files = write_files(new, others, current_site)
+                    if index is None:
+                        store.save_search(None)  # tens of megabytes, for nothing now
+                    else:
+                        # If the child failed, the files it wrote are replaced.
+                        redo = partial(index, replace=True)
+                        paths, hashes, note = indexing.result(redo) if indexing else index()
+                        files += paths
+                        written.update(hashes)
+                        store.problem = store.problem or note
             gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
             if carried:
                 settle(new, folder, gone)
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
-    store.save_search(search)
     summary = SiteSummary.of(site)
     count = len(pages) + len(files)
     # What the next build needs to bring the site replaced up to this one.

@@ -176,6 +176,11 @@ class BuildCacheStore:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
         return SearchCache(chunks)
 
+    def search_keys(self) -> set[bytes]:
+        """The keys of the search chunks kept, without loading them (some may turn out
+        not to load)."""
+        return {bytes.fromhex(name) for name in self._folder_files(_SEARCH)}
+
     def save_search(self, cache: SearchCache | None) -> None:
         """Keep the chunks of this build: write the new ones, delete those not used (all
         of them when the site has no search: tens of megabytes for a large archive)."""

@@ -18,8 +18,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from multiprocessing.connection import Connection
-from typing import TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,31 +74,70 @@ def in_child(function: Callable[[T], R], argument: T) -> R:
     """`function(argument)` in a forked child process, so that what it loads and
     allocates goes away with the child; in this process where forking is unsafe, or
     when the child fails or dies (so that an error is raised here, as any other)."""
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return function(argument)
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_answer_in_child, args=(function, argument, sending, os.getpid()), daemon=True
-    )
-    child.start()
-    sending.close()  # so that a child that dies closes the last sending end: EOFError
-    try:
-        answered, result = receiving.recv()
-    except EOFError:
-        answered, result = False, None
-    finally:
-        receiving.close()
-        child.join()
-    return cast(R, result) if answered else function(argument)
+    with Background(partial(function, argument)) as child:
+        return child.result()
 
 
-def _answer_in_child(
-    function: Callable[[T], R], argument: T, sending: Connection, parent: int
-) -> None:
+class Background(Generic[R]):
+    """`function()` in a child process forked now, while this process goes on; `result`
+    waits for what it returns.
+
+    Where forking is unsafe (threads run) or fails, and when the child fails or dies,
+    the function runs in this process when the result is asked for, so that its error is
+    raised here as any other. Leaving the ``with`` block stops a child still running.
+    """
+
+    def __init__(self, function: Callable[[], R]) -> None:
+        self._function = function
+        self._child: multiprocessing.process.BaseProcess | None = None
+        self._receiving: Connection | None = None
+        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_answer_in_child, args=(function, sending, os.getpid()), daemon=True
+        )
+        try:
+            child.start()
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): work here instead
+            receiving.close()
+            return
+        finally:
+            sending.close()  # so that a child that dies closes the last sending end: EOFError
+        self._child, self._receiving = child, receiving
+
+    def result(self, otherwise: Callable[[], R] | None = None) -> R:
+        """What the function returned in the child; else what `otherwise` (by default the
+        function itself) returns, run here."""
+        child, receiving = self._child, self._receiving
+        self._child = self._receiving = None
+        answered, value = False, None
+        if child is not None and receiving is not None:
+            try:
+                answered, value = receiving.recv()
+            except EOFError:
+                pass
+            finally:
+                receiving.close()
+                child.join()
+        return cast(R, value) if answered else (otherwise or self._function)()
+
+    def __enter__(self) -> Background[R]:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self._child is not None:
+            _stop(self._child)
+        if self._receiving is not None:
+            self._receiving.close()
+        self._child = self._receiving = None
+
+
+def _answer_in_child(function: Callable[[], R], sending: Connection, parent: int) -> None:
     _die_with_parent(parent)
     try:
-        sending.send((True, function(argument)))
+        sending.send((True, function()))
     except BaseException:
         sending.send((False, None))
 

@@ -121,14 +121,18 @@ class Renderer:
         return OutputFile(url, html.encode("utf-8"))
 
     def other_files(self, search: SearchCache | None = None) -> Iterator[OutputFile]:
-        """Feeds, sitemap, the search index, the theme's static files and the columns' assets.
+        """Feeds, sitemap, the theme's static files, the columns' assets, the search index.
 
         One at a time: the search index of a large archive is tens of megabytes. With
         `search`, the search index re-indexes only the chunks whose articles changed.
         """
-        yield from machine_readable_outputs(self.site)
+        yield from self.files_besides_search()
         if self.site.config.search:
             yield from search_index_files(self.site, search)
+
+    def files_besides_search(self) -> Iterator[OutputFile]:
+        """`other_files` but the search index, for a build that makes it elsewhere."""
+        yield from machine_readable_outputs(self.site)
         yield from _static_files(self.dirs)
         yield from _assets(self.site, self.root)
 

@@ -116,12 +116,17 @@ def staging_folder(output: Path, spare: Path, *, reuse: bool, keep: bool) -> Ite
 
 
 def write_files(
-    folder: Path, outputs: Iterable[OutputFile], previous: Path | None = None
+    folder: Path,
+    outputs: Iterable[OutputFile],
+    previous: Path | None = None,
+    *,
+    replace: bool = False,
 ) -> list[str]:
     """Write rendered pages and copy files into `folder`; the path of every output file.
 
     Files marked unchanged are carried over from `previous`, the current site; without
-    `previous`, they are there already (see `link_files`).
+    `previous`, they are there already (see `link_files`). With `replace`, a file
+    already at one of the paths is replaced (as `link_files` does).
     """
     paths: list[str] = []
     made: set[Path] = set()
@@ -133,6 +138,8 @@ def write_files(
             made.add(destination.parent)
         # Files are created, never opened for writing: a file already there is a link
         # into the published site, and must not be written through.
+        if replace:
+            destination.unlink(missing_ok=True)
         if item.unchanged and previous is not None:
             _link_or_copy(previous / relative, destination)
         elif item.content is not None:

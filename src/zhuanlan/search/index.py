@@ -29,7 +29,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -85,8 +85,36 @@ def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator
     writes each before the next is made: at 10,000 articles the index is 60 MB.
     With a `cache`, chunks whose articles did not change since the last call are reused.
     """
-    documents = _documents(site)
-    chunks = _index_chunks(documents, cache)
+    return index_files(SearchPlan.of(site), cache)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What a site's search index is made of: its documents, in index order, and the key
+    of each chunk of them (what tells whether a cache holds the chunk already)."""
+
+    documents: list[Document]
+    keys: list[bytes]
+
+    @classmethod
+    def of(cls, site: Site) -> SearchPlan:
+        """The plan of the index of `site`'s published articles."""
+        documents = _documents(site)
+        starts = range(0, len(documents), CHUNK_DOCUMENTS)
+        return cls(
+            documents,
+            [_chunk_key(documents[start : start + CHUNK_DOCUMENTS], start) for start in starts],
+        )
+
+    def unindexed(self, known: Collection[bytes]) -> int:
+        """How many chunks are not among `known` keys: those to be indexed."""
+        return sum(key not in known for key in self.keys)
+
+
+def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[OutputFile]:
+    """`search_index_files`, given the site's plan."""
+    documents = plan.documents
+    chunks = _index_chunks(plan, cache)
     characters = {char for chunk in chunks for char in chunk.postings.characters}
     bigrams = merge_chunks([chunk.postings.bigrams for chunk in chunks])
     unigrams = merge_chunks([chunk.postings.unigrams for chunk in chunks])
@@ -159,11 +187,11 @@ class SearchCache:
 _job: list[Document] | None = None
 
 
-def _index_chunks(documents: list[Document], cache: SearchCache | None) -> list[IndexedChunk]:
+def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedChunk]:
     """Index every chunk, on every core."""
     global _job
+    documents, keys = plan.documents, plan.keys
     starts = range(0, len(documents), CHUNK_DOCUMENTS)
-    keys = [_chunk_key(documents[start : start + CHUNK_DOCUMENTS], start) for start in starts]
     known = cache.chunks if cache else {}
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
     _job = documents
