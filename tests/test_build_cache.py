@@ -586,41 +586,102 @@ def test_an_edit_rewrites_only_its_columns_parse_cache(
 
 # Run in a fresh interpreter: the test session runs threads, and a process with threads
 # never forks, so the search index would be made in this process.
-FLAKY_SEARCH_CHILD = """
+FLAKY_SEARCH_CHILDREN = """
 import os, sys
 from pathlib import Path
-from zhuanlan import pipeline
+from zhuanlan import indexing
 from zhuanlan.build import build
 from zhuanlan.write import write_files
 project, marker = Path(sys.argv[1]), Path(sys.argv[2])
-parent, made_here = os.getpid(), pipeline.write_search_index
-def flaky(plan, store, folder, previous, current_site, *, replace=False):
+parent, made_here = os.getpid(), indexing.write_search_index
+def flaky(plan, store, folder, *args, **kwargs):
     if os.getpid() == parent:
-        return made_here(plan, store, folder, previous, current_site, replace=replace)
-    # In the child: write part of the index, then fail as a full disk would.
-    write_files(folder, [next(pipeline.index_files(plan, store.load_search()))])
-    marker.touch()
+        return made_here(plan, store, folder, *args, **kwargs)
+    # In a child: write part of the index, then fail as a full disk would.
+    write_files(folder, [next(indexing.index_files(plan, store.load_search()))])
+    with marker.open("a") as log:
+        log.write("failed ")
     raise OSError(28, "No space left on device")
-pipeline.write_search_index = flaky
+indexing.write_search_index = flaky
 build(project, project / "site")
 """
 
 
-def test_a_search_index_child_that_fails_is_redone_in_the_build(
+def test_search_index_children_that_fail_are_redone_in_the_build(
     archive: Path, tmp_path: Path
 ) -> None:
     assert run_build(archive).exit_code == 0
     article = archive / f"content/col/a{CHUNK_DOCUMENTS + 10:03}.md"
     article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
-    marker = tmp_path / "child-failed"
+    marker = tmp_path / "children-failed"
     done = subprocess.run(
-        [sys.executable, "-c", FLAKY_SEARCH_CHILD, str(archive), str(marker)],
+        [sys.executable, "-c", FLAKY_SEARCH_CHILDREN, str(archive), str(marker)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert marker.exists()  # the index was made alongside, in a child, which failed
+    # Both the early guess and the index made alongside rendering failed after writing.
+    assert marker.read_text() == "failed failed "
     assert files(archive / "site") == cold_build(archive, tmp_path)
     # The chunks were kept by the build itself: the next edit re-indexes one again.
     assert len(search_chunks(archive)) == 3
+
+
+GUESS_LOGGED = """
+import os, sys
+from pathlib import Path
+from zhuanlan import indexing
+from zhuanlan.build import build
+project, log = Path(sys.argv[1]), Path(sys.argv[2])
+guess = indexing.guess_search_index
+def logged(*args):
+    made = guess(*args)
+    with log.open("a") as stream:
+        stream.write("made " if made is not None else "none ")
+    return made
+indexing.guess_search_index = logged
+build(project, project / "site")
+"""
+
+
+def _append(article: Path) -> None:
+    article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
+
+
+def _retitle(article: Path) -> None:
+    article.write_text(article.read_text("utf-8").replace("title: 文章", "title: 新文章"), "utf-8")
+
+
+def _redate(article: Path) -> None:
+    article.write_text(article.read_text("utf-8").replace("2024-01-15", "2023-03-01"), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "guessed"),
+    [
+        # Only the text changed: the index guessed before the model is the right one.
+        (_append, "made "),
+        # The title or the date changed too: the guess is made, found wrong, not used.
+        (_retitle, "made "),
+        (_redate, "made "),
+        # An article is gone: no guess is made.
+        (Path.unlink, "none "),
+    ],
+    ids=["body", "title", "date", "deleted"],
+)
+def test_an_edit_gives_the_cold_builds_search_index_whatever_was_guessed(
+    archive: Path, tmp_path: Path, edit: Callable[[Path], None], guessed: str
+) -> None:
+    assert run_build(archive).exit_code == 0
+    edit(archive / f"content/col/a{CHUNK_DOCUMENTS + 10:03}.md")
+    log = tmp_path / "guesses"
+    done = subprocess.run(
+        [sys.executable, "-c", GUESS_LOGGED, str(archive), str(log)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert log.read_text() == guessed
+    assert files(archive / "site") == cold_build(archive, tmp_path)

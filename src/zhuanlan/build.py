@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
@@ -19,7 +18,6 @@ from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import (
-    Background,
     Standby,
     fewer_collections,
     release_free_memory,
@@ -141,28 +139,18 @@ def _build(
             with linker.running(output, folder, carried, spare):
                 # There is work: only now import what does it (Markdown, Jinja2,
                 # NumPy), which takes longer than everything above.
-                from zhuanlan.pipeline import (
-                    model_site,
-                    plan_pages,
-                    render_pages_into,
-                    write_search_index,
-                )
-                from zhuanlan.search.index import SearchPlan
+                from zhuanlan.indexing import SearchStage
+                from zhuanlan.pipeline import model_site, plan_pages, render_pages_into
 
-                site = model_site(sources, options, problems, store)
                 # Files unchanged since the last build are linked from the current site
                 # (or carried over already).
                 previous = last.written if last else {}
                 current_site = None if carried else output
-                # An edit re-indexes one chunk of the search index, then remakes its
-                # shards (half a second at 10,000 articles): a child does that while this
-                # process renders. More chunks are indexed on every core, after rendering.
-                index, alongside = None, False
-                if site.config.search:
-                    search = SearchPlan.of(site)
-                    index = partial(write_search_index, search, store, new, previous, current_site)
-                    alongside = bool(carried) and search.unindexed(store.search_keys()) <= 1
-                with Background(index) if index and alongside else nullcontext() as indexing:
+                with SearchStage(store, new, previous, current_site) as search:
+                    if carried:
+                        search.guess(sources, output)
+                    site = model_site(sources, options, problems, store)
+                    search.plan(site)
                     renderer, pages = plan_pages(site, root, sources, frame)
                     # The texts and their parses (70 MB at 10,000 articles) have served:
                     # let them go before the render workers are forked, and make room for
@@ -183,15 +171,11 @@ def _build(
                     written: dict[str, str] = {}
                     others = mark_unchanged(renderer.files_besides_search(), previous, written)
                     files = write_files(new, others, current_site)
-                    if index is None:
-                        store.save_search(None)  # tens of megabytes, for nothing now
-                    else:
-                        # If the child failed, the files it wrote are replaced.
-                        redo = partial(index, replace=True)
-                        paths, hashes, note = indexing.result(redo) if indexing else index()
-                        files += paths
-                        written.update(hashes)
-                        store.problem = store.problem or note
+                    indexed = search.finish()
+                    if indexed is not None:
+                        files += indexed.paths
+                        written.update(indexed.hashes)
+                        store.problem = store.problem or indexed.note
             gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
             if carried:
                 settle(new, folder, gone)

@@ -38,16 +38,17 @@ from zhuanlan.parallel import collector_paused
 
 if TYPE_CHECKING:
     from zhuanlan.parse import ParseCache
-    from zhuanlan.search.index import SearchCache
+    from zhuanlan.search.index import SearchCache, SearchPlan
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 12
+FORMAT = 13
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
 """The single parse cache file of format 5 and before."""
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
+_SEARCH_PLAN = "search-plan.pickle"
 SPARE_SITE = "spare-site"
 """The spare site's folder in the cache."""
 
@@ -181,11 +182,27 @@ class BuildCacheStore:
         not to load)."""
         return {bytes.fromhex(name) for name in self._folder_files(_SEARCH)}
 
-    def save_search(self, cache: SearchCache | None) -> None:
+    def save_search(self, cache: SearchCache | None, plan: SearchPlan | None = None) -> None:
         """Keep the chunks of this build: write the new ones, delete those not used (all
-        of them when the site has no search: tens of megabytes for a large archive)."""
+        of them when the site has no search: tens of megabytes for a large archive).
+        With them, what the index was made of (`load_search_plan`), without the texts."""
         chunks = cache.chunks if cache is not None else {}
         self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in chunks.items()})
+        if plan is not None:
+            self._save(_SEARCH_PLAN, plan.without_texts())
+        else:
+            (self.folder / _SEARCH_PLAN).unlink(missing_ok=True)
+
+    def load_search_plan(self) -> SearchPlan | None:
+        """The plan of the last search index made, without the documents' texts."""
+        from zhuanlan.search.index import SearchPlan
+
+        plan = self._load(_SEARCH_PLAN)
+        if isinstance(plan, SearchPlan):
+            return plan
+        if plan is not None:
+            self.problem = f"缓存 {CACHE_DIR}/{_SEARCH_PLAN} 的格式不符，已忽略并重新生成"
+        return None
 
     def _load_folder(self, folder: str) -> dict[str, Any]:
         """Every file of a cache folder that unpickles, from this engine, by name."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from zhuanlan.cache import BuildCacheStore
 from zhuanlan.errors import ContentError, Problem, Problems
 from zhuanlan.load import ProjectSources, ReadBefore, load_project
 from zhuanlan.model import ArticleCard, BuildOptions, Site
-from zhuanlan.output import OutputFile, mark_unchanged
+from zhuanlan.output import OutputFile
 from zhuanlan.parallel import MINIMUM_BATCH, map_parallel, usable_cores
 from zhuanlan.parse import ParseCache, parse_project
 from zhuanlan.render import (
@@ -29,7 +28,6 @@ from zhuanlan.render import (
     article_dependency,
     render_site,
 )
-from zhuanlan.search.index import SearchPlan, index_files
 from zhuanlan.write import write_files
 
 
@@ -65,31 +63,6 @@ def plan_pages(
     """The renderer of `site` and every page's key (`page_dependencies`)."""
     renderer = Renderer(site, root)
     return renderer, page_dependencies(sources, site, renderer, frame)
-
-
-def write_search_index(
-    plan: SearchPlan,
-    store: BuildCacheStore,
-    folder: Path,
-    previous: Mapping[str, str],
-    current_site: Path | None,
-    *,
-    replace: bool = False,
-) -> tuple[list[str], dict[str, str], str | None]:
-    """Write the search index into `folder` and keep its chunks in the cache.
-
-    Files that hash as in `previous` are carried over from `current_site` (or are there
-    already, see `write_files`, which `replace` is passed to). Returns the files' paths,
-    their hashes and why a cache file was ignored, if one was (for the user's note).
-    """
-    cache = store.load_search()
-    written: dict[str, str] = {}
-    files = mark_unchanged(index_files(plan, cache), previous, written)
-    paths = write_files(folder, files, current_site, replace=replace)
-    # Chunks are named by what they hold: keeping them is right even if this build
-    # fails later on.
-    store.save_search(cache)
-    return paths, written, store.problem
 
 
 def page_dependencies(

@@ -30,7 +30,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 
 import numpy as np
@@ -76,6 +76,9 @@ class Document:
     date: dt.date
     date_text: str
     """The date as the page shows it."""
+    path: str
+    """The article's source file (what an index made before the site model is matched by,
+    see `zhuanlan.pipeline.guess_search_index`); not in the index."""
 
 
 def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator[OutputFile]:
@@ -99,16 +102,31 @@ class SearchPlan:
     @classmethod
     def of(cls, site: Site) -> SearchPlan:
         """The plan of the index of `site`'s published articles."""
-        documents = _documents(site)
+        return cls.of_documents(_documents(site))
+
+    @classmethod
+    def of_documents(cls, documents: list[Document]) -> SearchPlan:
+        """The plan of the index of these documents, in this order."""
         starts = range(0, len(documents), CHUNK_DOCUMENTS)
         return cls(
             documents,
             [_chunk_key(documents[start : start + CHUNK_DOCUMENTS], start) for start in starts],
         )
 
+    def chunk_starts(self, known: Collection[bytes]) -> list[int]:
+        """Where each chunk whose key is not among `known` starts in the documents."""
+        starts = range(0, len(self.documents), CHUNK_DOCUMENTS)
+        return [start for start, key in zip(starts, self.keys, strict=True) if key not in known]
+
+    def without_texts(self) -> SearchPlan:
+        """The same plan without the documents' bodies: what identifies the index."""
+        return SearchPlan(
+            [replace(document, body_html="") for document in self.documents], self.keys
+        )
+
     def unindexed(self, known: Collection[bytes]) -> int:
         """How many chunks are not among `known` keys: those to be indexed."""
-        return sum(key not in known for key in self.keys)
+        return len(self.chunk_starts(known))
 
 
 def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[OutputFile]:
@@ -152,6 +170,7 @@ def _documents(site: Site) -> list[Document]:
             column.title,
             article.date,
             article.date_text,
+            article.path,
         )
         for column in site.columns
         for article in column.articles

@@ -1,0 +1,192 @@
+"""The search index's part of a build, made as early as it can be.
+
+At 10,000 articles the index takes seconds to make from scratch, and half a second
+after an edit, which re-indexes one chunk but then remakes the shards, most of which
+change. So, by what the last build left (see `SearchStage`):
+
+- after an edit, it is made before the site model, in a child, on the guess that only
+  texts changed (`guess_search_index`); the guess is checked against the model, and
+  used if it was right;
+- else, when one chunk changed, it is made in a child while the pages are rendered;
+- else it is made after rendering, on every core, so that rendering and indexing
+  workers never hold memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+
+from zhuanlan.cache import BuildCacheStore
+from zhuanlan.errors import Problems
+from zhuanlan.load import ProjectSources
+from zhuanlan.model import Site
+from zhuanlan.output import mark_unchanged
+from zhuanlan.parallel import Background
+from zhuanlan.parse import parse_article
+from zhuanlan.search.index import SearchPlan, index_files
+from zhuanlan.search.postings import CHUNK_DOCUMENTS
+from zhuanlan.write import settle, side_folder, write_files
+
+
+class SearchStage:
+    """The search index of one build: `guess` (optional) as soon as the texts are read,
+    `plan` once the site model is made, `finish` after the pages are rendered.
+
+    A context manager: leaving it stops the children it started and removes what a
+    guess wrote aside.
+    """
+
+    def __init__(
+        self,
+        store: BuildCacheStore,
+        folder: Path,
+        previous: Mapping[str, str],
+        current_site: Path | None,
+    ) -> None:
+        """Write into `folder`; files hashing as in `previous` are carried over from
+        `current_site` (or, without it, are there already: see `write_files`)."""
+        self._store, self._folder = store, folder
+        self._previous, self._current_site = previous, current_site
+        self._exits = ExitStack()
+        self._plan: SearchPlan | None = None
+        self._guess: tuple[Path, Background[SearchWritten | None]] | None = None
+        self._alongside: Background[SearchWritten] | None = None
+        self._done: SearchWritten | None = None
+
+    def __enter__(self) -> SearchStage:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._exits.__exit__(kind, error, traceback)
+
+    def guess(self, sources: ProjectSources, output: Path) -> None:
+        """Start making the index the last one would be with the texts of `sources`,
+        aside (beside `output`), in a child. Only for a build that carries the last
+        build's files over (`current_site` is None)."""
+        assert self._current_site is None
+        aside = self._exits.enter_context(side_folder(output))
+        work = partial(guess_search_index, sources, self._store, aside, self._previous)
+        self._guess = aside, self._exits.enter_context(Background(work))
+
+    def plan(self, site: Site) -> None:
+        """The model is made: use the guess if it was right, or else start the index in
+        a child if one chunk changed (`finish` makes it otherwise)."""
+        guess, self._guess = self._guess, None
+        # Not made again here if it failed; waited for even if unused, since it keeps
+        # its chunks in the cache.
+        guessed = guess[1].result(lambda: None) if guess is not None else None
+        if not site.config.search:
+            return
+        plan = self._plan = SearchPlan.of(site)
+        if guess is not None and guessed is not None and guessed.keys == plan.keys:
+            settle(guess[0], self._folder, ())
+            self._done = guessed
+            return
+        if self._current_site is None and plan.unindexed(self._store.search_keys()) <= 1:
+            self._alongside = self._exits.enter_context(Background(self._write))
+
+    def finish(self) -> SearchWritten | None:
+        """The index written (None: the site has none, and its cache is dropped)."""
+        if self._plan is None:
+            self._store.save_search(None)  # tens of megabytes, for nothing now
+            return None
+        if self._done is not None:
+            return self._done
+        if self._alongside is not None:
+            # If the child failed, the files it wrote are replaced.
+            return self._alongside.result(partial(self._write, replace=True))
+        return self._write()
+
+    def _write(self, *, replace: bool = False) -> SearchWritten:
+        assert self._plan is not None
+        return write_search_index(
+            self._plan,
+            self._store,
+            self._folder,
+            self._previous,
+            self._current_site,
+            replace=replace,
+        )
+
+
+@dataclass(frozen=True)
+class SearchWritten:
+    """A search index written into a folder."""
+
+    keys: list[bytes]
+    """Its chunks' keys (`SearchPlan.keys`): which index it is."""
+    paths: list[str]
+    """Its files."""
+    hashes: dict[str, str]
+    """Each file's hash, by path."""
+    note: str | None
+    """Why a cache file was ignored, if one was (for the user's note)."""
+
+
+def write_search_index(
+    plan: SearchPlan,
+    store: BuildCacheStore,
+    folder: Path,
+    previous: Mapping[str, str],
+    current_site: Path | None,
+    *,
+    replace: bool = False,
+) -> SearchWritten:
+    """Write the search index into `folder` and keep its chunks in the cache.
+
+    Files that hash as in `previous` are carried over from `current_site` (or are there
+    already, see `write_files`, which `replace` is passed to).
+    """
+    cache = store.load_search()
+    hashes: dict[str, str] = {}
+    files = mark_unchanged(index_files(plan, cache), previous, hashes)
+    paths = write_files(folder, files, current_site, replace=replace)
+    # Chunks are named by what they hold: keeping them is right even if this build
+    # fails later on.
+    store.save_search(cache, plan)
+    return SearchWritten(plan.keys, paths, hashes, store.problem)
+
+
+def guess_search_index(
+    sources: ProjectSources, store: BuildCacheStore, folder: Path, previous: Mapping[str, str]
+) -> SearchWritten | None:
+    """The search index written into `folder` before the site model is made, on the guess
+    that only the texts of articles changed since the last index (an edit): the last
+    index's documents, each with its article's current text. None when there is no
+    guess to make, or it changes more than one chunk (then it is not worth making early).
+
+    Whether the guess was right is for the caller to check: the index it made is the one
+    the site needs exactly when the keys are the same (see `_chunk_key`).
+    """
+    last = store.load_search_plan()
+    if last is None:
+        return None
+    articles = {source.path: source for column in sources.columns for source in column.articles}
+    if any(document.path not in articles for document in last.documents):
+        return None
+    documents = [
+        replace(document, version=articles[document.path].digest) for document in last.documents
+    ]
+    plan = SearchPlan.of_documents(documents)
+    starts = plan.chunk_starts(store.search_keys())
+    if len(starts) > 1:
+        return None
+    # The chunk to index needs its documents' texts: each parsed again, as the parse
+    # stage does (links resolved later change attributes only, never the text).
+    for start in starts:
+        for number in range(start, min(start + CHUNK_DOCUMENTS, len(documents))):
+            parsed = parse_article(articles[documents[number].path], Problems())
+            if parsed is None:
+                return None
+            documents[number] = replace(documents[number], body_html=parsed.body.html)
+    return write_search_index(SearchPlan(documents, plan.keys), store, folder, previous, None)
