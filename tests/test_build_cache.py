@@ -21,6 +21,7 @@ from zhuanlan import load
 from zhuanlan.cache import CACHE_DIR
 from zhuanlan.errors import Problems
 from zhuanlan.load import SourceFile
+from zhuanlan.mirror import wait_for
 from zhuanlan.search.index import DOCUMENTS_PER_FILE
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
@@ -40,6 +41,7 @@ def cold_build(project: Path, tmp: Path) -> dict[str, bytes | None]:
     """Build a copy of the project with no cache at all."""
     copy = tmp / "cold-project"
     if copy.exists():
+        wait_for(copy / CACHE_DIR / "spare-site")  # still being made in the background?
         shutil.rmtree(copy)
     shutil.copytree(project / "content", copy / "content")
     if (project / "templates").exists():
@@ -222,6 +224,24 @@ def test_a_rebuild_builds_in_the_site_it_replaced(project: Path, tmp_path: Path)
         assert files(project / "site") == cold_build(project, tmp_path), number
         built_in.append(folder.stat().st_ino)
     assert built_in[0] == built_in[2] != built_in[1] == built_in[3]
+    assert folders_beside_site(project) == []
+
+
+def test_the_first_rebuild_builds_in_a_spare_made_after_the_first_build(
+    project: Path, tmp_path: Path
+) -> None:
+    # The first build replaced no site to keep as the spare: one is made from its own
+    # site, in the background, and the next build works in it.
+    assert run_build(project).exit_code == 0
+    spare = project / CACHE_DIR / "spare-site"
+    wait_for(spare)
+    assert files(spare) == files(project / "site")
+    prepared = (spare / "dajuan-2023").stat().st_ino
+    append_to_body(project / "content/dajuan-2023/3-leads.md", "第一次补充。")
+    built = run_build(project)
+    assert built.exit_code == 0, built.output
+    assert (project / "site/dajuan-2023").stat().st_ino == prepared
+    assert files(project / "site") == cold_build(project, tmp_path)
     assert folders_beside_site(project) == []
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
+from zhuanlan.mirror import wait_for
 from zhuanlan.model import BuildOptions, SiteSummary
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import (
@@ -28,6 +29,7 @@ from zhuanlan.write import (
     OutputChanged,
     SpareUpdate,
     carry_over,
+    mirror_as_spare,
     prepare_output_dir,
     settle,
     side_folder,
@@ -124,6 +126,9 @@ def _build(
             if site_walked or _output_untouched(last, output):
                 return BuildResult(last.summary, last.files, up_to_date=True)
             last, spare, carried = None, None, []
+        # A spare still being made after the last build (see `zhuanlan.mirror`) is
+        # finished before this build works in it, or replaces it.
+        wait_for(store.spare)
         # Write into a staging folder that replaces the old site only if everything
         # succeeds. While the last build's files are carried into it, the new ones are
         # written aside (one may be where a link is about to be made) and moved in after:
@@ -184,9 +189,14 @@ def _build(
         linker.close()
     summary = SiteSummary.of(site)
     count = len(pages) + len(files)
-    # What the next build needs to bring the site replaced up to this one.
+    # What the next build needs to bring the spare up to this site: what this build
+    # changed in the site it replaced; nothing when it had none and the spare is made
+    # from this site instead, in the background, after the build.
+    spare_state = last.output_state if last is not None else ""
     fresh = [url for url in pages if url not in unchanged]
     fresh += [path for path in files if path not in written or previous.get(path) != written[path]]
+    if not spare_usable(store.spare, output) and mirror_as_spare(output, store.spare):
+        spare_state, fresh, gone = state, [], ()
     store.save_last_build(
         LastBuild(
             inputs,
@@ -201,8 +211,7 @@ def _build(
             tuple(files),
             tuple(fresh),
             gone,
-            # The site replaced, kept as the spare: as the last build left it.
-            last.output_state if last is not None else "",
+            spare_state,
         )
     )
     return BuildResult(

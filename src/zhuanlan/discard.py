@@ -27,7 +27,7 @@ from pathlib import Path
 
 MARKER = ".zhuanlan-site"
 """The marker file of every folder zhuanlan builds (see `write.py`)."""
-_DETACH = '"$0" -P -m zhuanlan.discard "$1" "$2" &'
+_DETACH = '"$0" -P -m "$@" &'
 
 
 def discard_in_background(tree: Path) -> None:
@@ -35,26 +35,35 @@ def discard_in_background(tree: Path) -> None:
 
     Falls back to deleting it here when no process can be started.
     """
-    handle = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)
+    if not run_locked_in_background(tree, "zhuanlan.discard"):
+        _delete(tree)
+
+
+def run_locked_in_background(folder: Path, module: str, *arguments: str) -> bool:
+    """Run ``python -m MODULE FD FOLDER ARGUMENTS...`` in a detached process, holding an
+    exclusive `flock` on `folder` (open as FD) until it exits; False if it could not
+    be started (then `folder` is not locked)."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            # The shell starts the deleter in the background and exits at once, so the
-            # deleter is nobody's child to wait for (no zombie in a long-lived preview).
-            subprocess.run(
-                ["/bin/sh", "-c", _DETACH, sys.executable, str(handle), str(tree)],
-                pass_fds=(handle,),
-                start_new_session=True,  # not killed with the terminal's Ctrl-C
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=True,
-            )
-        except (OSError, subprocess.CalledProcessError):
-            _delete(tree)
+        # The shell starts the process in the background and exits at once, so the
+        # process is nobody's child to wait for (no zombie in a long-lived preview).
+        command = [module, str(handle), str(folder), *arguments]
+        subprocess.run(
+            ["/bin/sh", "-c", _DETACH, sys.executable, *command],
+            pass_fds=(handle,),
+            start_new_session=True,  # not killed with the terminal's Ctrl-C
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return False
     finally:
         # The child holds the same open file description, so the lock stays with it.
         os.close(handle)
+    return True
 
 
 def remove_if_abandoned(tree: Path) -> None:

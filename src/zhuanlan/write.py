@@ -31,6 +31,7 @@ from zhuanlan.discard import MARKER as MARKER
 from zhuanlan.discard import discard_in_background, empty, remove_if_abandoned
 from zhuanlan.errors import UsageError
 from zhuanlan.load import CONTENT_DIR
+from zhuanlan.mirror import mirror_in_background
 from zhuanlan.output import OutputFile
 from zhuanlan.theme import TEMPLATES_DIR
 
@@ -352,6 +353,26 @@ def _keep_as_spare(replaced: Path, spare: Path, output: Path) -> None:
         replaced.rename(spare)
     except OSError:
         _discard(replaced, output)
+
+
+def mirror_as_spare(output: Path, spare: Path) -> bool:
+    """Start making `spare` a copy of the site at `output`, in the background (see
+    `zhuanlan.mirror`); False where it cannot be: something is at `spare` already, it
+    is on another device than `output`, or no process could be started."""
+    try:
+        spare.mkdir(parents=True)
+    except OSError:
+        return False
+    try:
+        (spare / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        if spare.stat().st_dev == output.parent.stat().st_dev and mirror_in_background(
+            output, spare
+        ):
+            return True
+    except OSError:
+        pass
+    _remove_tree(spare)
+    return False
 
 
 def is_ours(folder: Path) -> bool:
