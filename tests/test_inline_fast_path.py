@@ -24,7 +24,8 @@ from zhuanlan.inline import (
     install_fast_inline,
     internals_present,
 )
-from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
+from zhuanlan.markup import MarkdownRefused, render_markdown
+from zhuanlan.model import RenderedMarkdown
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -144,9 +144,12 @@ def _link_articles(columns: list[Column[Article]], problems: Problems) -> list[C
         return resolve_markdown_links(html, page_url, by_file, missing)
 
     def linked_article(article: Article) -> Article:
+        # Most bodies link no Markdown file: keep those articles as they are (their
+        # HTML is not even decoded, see `RenderedMarkdown`).
+        if not (article.body.mentions(".md") or article.body.mentions(".markdown")):
+            return article
         html = resolve(article.body_html, article.url, article.path)
-        # Most bodies link no Markdown file: keep those articles as they are.
-        return article if html is article.body_html else replace(article, body_html=html)
+        return replace(article, body=article.body.with_html(html))
 
     linked = []
     for column in columns:
@@ -300,9 +303,7 @@ def _assemble_article(
         tags=meta.tags,
         branch=meta.branch,
         draft=meta.draft,
-        body_html=parsed.body.html,
-        headings=parsed.body.headings,
-        reading_units=parsed.body.reading_units,
+        body=parsed.body,
         source_digest=parsed.digest,
     )
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from zhuanlan import __version__
 from zhuanlan.load import SourceRecord
-from zhuanlan.model import SiteSummary
+from zhuanlan.model import RenderedMarkdown, SiteSummary, rendered_from_utf8
 from zhuanlan.parallel import collector_paused
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class BuildCacheStore:
         from zhuanlan.parse import ParseCache
 
         entries: dict[tuple[str, ...], Any] = {}
-        for name, group in self._load_folder(_PARSED).items():
+        for name, group in self._load_folder(_PARSED, _UndecodedBodies).items():
             if isinstance(group, dict):
                 entries.update(group)
                 self._trusted[_PARSED].add(name)
@@ -204,11 +204,13 @@ class BuildCacheStore:
             self.problem = f"缓存 {CACHE_DIR}/{_SEARCH_PLAN} 的格式不符，已忽略并重新生成"
         return None
 
-    def _load_folder(self, folder: str) -> dict[str, Any]:
+    def _load_folder(
+        self, folder: str, unpickler: type[pickle.Unpickler] = pickle.Unpickler
+    ) -> dict[str, Any]:
         """Every file of a cache folder that unpickles, from this engine, by name."""
         loaded = {}
         for name in self._folder_files(folder):
-            value = self._load(f"{folder}/{name}.pickle")
+            value = self._load(f"{folder}/{name}.pickle", unpickler)
             if value is not None:
                 loaded[name] = value
         return loaded
@@ -235,13 +237,13 @@ class BuildCacheStore:
             if _is_hash_name(entry.name.removesuffix(".pickle")) and entry.name.endswith(".pickle")
         ]
 
-    def _load(self, name: str) -> Any:
+    def _load(self, name: str, unpickler: type[pickle.Unpickler] = pickle.Unpickler) -> Any:
         path = self.folder / name
         if not path.is_file():
             return None
         try:
             with path.open("rb") as stream, collector_paused():
-                saved = pickle.load(stream)
+                saved = unpickler(stream).load()
         except Exception:  # any damage at all means: do not trust it
             self.problem = f"缓存文件 {CACHE_DIR}/{name} 已损坏，已忽略并重新生成"
             return None
@@ -286,6 +288,16 @@ def folder_state(folder: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     _hash_folder(str(folder), "", digest)
     return digest.hexdigest()
+
+
+class _UndecodedBodies(pickle.Unpickler):
+    """Loads rendered bodies with their HTML left as UTF-8 bytes (see `RenderedMarkdown`):
+    a rebuild after an edit shows a few of the parse cache's 10,000."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (rendered_from_utf8.__module__, rendered_from_utf8.__name__):
+            return RenderedMarkdown
+        return super().find_class(module, name)
 
 
 def files_state(folder: Path, paths: Iterable[str]) -> str:

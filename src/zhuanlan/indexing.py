@@ -188,5 +188,5 @@ def guess_search_index(
             parsed = parse_article(articles[documents[number].path], Problems())
             if parsed is None:
                 return None
-            documents[number] = replace(documents[number], body_html=parsed.body.html)
+            documents[number] = replace(documents[number], body=parsed.body)
     return write_search_index(SearchPlan(documents, plan.keys), store, folder, previous, None)

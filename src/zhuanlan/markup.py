@@ -22,7 +22,6 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -33,7 +32,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from zhuanlan.inline import install_fast_inline
-from zhuanlan.model import Heading
+from zhuanlan.model import Heading, RenderedMarkdown
 from zhuanlan.text import join_wide_lines, reading_units
 
 RESERVED_IDS = frozenset(
@@ -65,28 +64,6 @@ for _cell in ("th", "td"):
 
 class MarkdownRefused(Exception):
     """The input was refused as pathological; the message says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class RenderedMarkdown:
-    """The result of rendering one Markdown text."""
-
-    html: str
-    headings: tuple[Heading, ...]
-    reading_units: int
-
-    def __reduce__(self) -> tuple[Callable[..., RenderedMarkdown], tuple[object, ...]]:
-        # Pickled with the HTML as UTF-8 bytes. Pickling a str itself makes CPython keep
-        # a UTF-8 copy inside the str for as long as it lives, and these texts live in
-        # the site model for the whole build: 54 MB at 10,000 articles, for nothing.
-        html = self.html.encode("utf-8", "surrogatepass")
-        return _rendered_from_utf8, (html, self.headings, self.reading_units)
-
-
-def _rendered_from_utf8(
-    html: bytes, headings: tuple[Heading, ...], reading_units: int
-) -> RenderedMarkdown:
-    return RenderedMarkdown(html.decode("utf-8", "surrogatepass"), headings, reading_units)
 
 
 def render_markdown(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -199,6 +200,76 @@ class Heading:
     """Plain text of the heading."""
 
 
+class RenderedMarkdown:
+    """The result of rendering one Markdown text: HTML, headings, reading units.
+
+    It may hold the HTML as UTF-8 bytes, decoded each time the HTML is asked for: the
+    parse cache is loaded so (see `cache.py`), since a rebuild after an edit loads
+    10,000 parsed bodies and shows a few of them (decoding them all took 0.1 s).
+    Otherwise it is decoded when unpickled: for Chinese, a str takes two bytes a
+    character, UTF-8 three.
+    """
+
+    __slots__ = ("_html", "headings", "reading_units")
+
+    def __init__(self, html: str | bytes, headings: tuple[Heading, ...], reading_units: int):
+        self._html = html
+        self.headings = headings
+        self.reading_units = reading_units
+
+    @property
+    def html(self) -> str:
+        """The rendered, sanitized HTML."""
+        html = self._html
+        return html if isinstance(html, str) else html.decode("utf-8", "surrogatepass")
+
+    def mentions(self, text: str) -> bool:
+        """Whether `text` (ASCII) occurs in the HTML, without decoding it."""
+        html = self._html
+        if isinstance(html, str):
+            return text in html
+        return text.encode("ascii") in html
+
+    def with_html(self, html: str) -> RenderedMarkdown:
+        """The same headings and reading units with another HTML."""
+        return RenderedMarkdown(html, self.headings, self.reading_units)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RenderedMarkdown):
+            return NotImplemented
+        if type(self._html) is type(other._html):
+            same_html = self._html == other._html
+        else:
+            same_html = self._utf8() == other._utf8()
+        return same_html and (self.headings, self.reading_units) == (
+            other.headings,
+            other.reading_units,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._utf8(), self.headings, self.reading_units))
+
+    def __repr__(self) -> str:
+        return f"RenderedMarkdown({self.html!r}, {self.headings!r}, {self.reading_units!r})"
+
+    def _utf8(self) -> bytes:
+        html = self._html
+        return html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
+
+    def __reduce__(self) -> tuple[Callable[..., RenderedMarkdown], tuple[object, ...]]:
+        # Pickled with the HTML as UTF-8 bytes. Pickling a str itself makes CPython keep
+        # a UTF-8 copy inside the str for as long as it lives, and these texts live in
+        # the site model for the whole build: 54 MB at 10,000 articles, for nothing.
+        return rendered_from_utf8, (self._utf8(), self.headings, self.reading_units)
+
+
+def rendered_from_utf8(
+    html: bytes, headings: tuple[Heading, ...], reading_units: int
+) -> RenderedMarkdown:
+    """A pickled `RenderedMarkdown`, its HTML decoded."""
+    return RenderedMarkdown(html.decode("utf-8", "surrogatepass"), headings, reading_units)
+
+
 @dataclass(frozen=True)
 class Article:
     """One published article of a column."""
@@ -233,12 +304,8 @@ class Article:
     """党支部 that the article is about or written by."""
     draft: bool
     """Drafts are left out of a normal build."""
-    body_html: str
+    body: RenderedMarkdown
     """The rendered, sanitized body; relative links already point from the article page."""
-    headings: tuple[Heading, ...]
-    """Headings of the body, in order."""
-    reading_units: int
-    """Characters (and Latin words) to read, for the reading-time estimate."""
     source_digest: str
     """A hash of the source file's text: the body's text (not its links) follows from it."""
 
@@ -246,6 +313,21 @@ class Article:
     def url(self) -> str:
         """Where the article's page lives (asked for tens of times per article)."""
         return article_url(self.column_slug, self.slug)
+
+    @property
+    def body_html(self) -> str:
+        """The body's HTML."""
+        return self.body.html
+
+    @property
+    def headings(self) -> tuple[Heading, ...]:
+        """Headings of the body, in order."""
+        return self.body.headings
+
+    @property
+    def reading_units(self) -> int:
+        """Characters (and Latin words) to read, for the reading-time estimate."""
+        return self.body.reading_units
 
     @property
     def date_text(self) -> str:

@@ -23,8 +23,8 @@ from zhuanlan.frontmatter import (
     split_front_matter,
 )
 from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
-from zhuanlan.markup import MarkdownRefused, RenderedMarkdown, render_markdown
-from zhuanlan.model import SiteConfig
+from zhuanlan.markup import MarkdownRefused, render_markdown
+from zhuanlan.model import RenderedMarkdown, SiteConfig
 from zhuanlan.parallel import in_child, map_parallel
 from zhuanlan.schema import (
     ArticleFrontMatter,

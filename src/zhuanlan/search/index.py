@@ -35,7 +35,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from zhuanlan.model import Site
+from zhuanlan.model import RenderedMarkdown, Site
 from zhuanlan.output import OutputFile
 from zhuanlan.parallel import map_parallel, release_free_memory
 from zhuanlan.search.plaintext import TITLE_SEPARATOR, document_text, fold
@@ -58,6 +58,7 @@ assert CHUNK_DOCUMENTS % DOCUMENTS_PER_FILE == 0, "a document file never spans t
 """Records are grouped into shards of about this many bytes (before base64)."""
 CALLBACK = "__zhuanlanSearch"
 """The function every index file calls with its name and data."""
+_NO_BODY = RenderedMarkdown("", (), 0)
 SYMBOLS = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) not in '"\\')
 """The compact text code's symbols: printable ASCII that JSON strings need not escape."""
 
@@ -67,7 +68,7 @@ class Document:
     """One article as search sees it."""
 
     title: str
-    body_html: str
+    body: RenderedMarkdown
     version: str
     """A hash of the article's source text, which the text of its body follows from."""
     url: str
@@ -121,7 +122,7 @@ class SearchPlan:
     def without_texts(self) -> SearchPlan:
         """The same plan without the documents' bodies: what identifies the index."""
         return SearchPlan(
-            [replace(document, body_html="") for document in self.documents], self.keys
+            [replace(document, body=_NO_BODY) for document in self.documents], self.keys
         )
 
     def unindexed(self, known: Collection[bytes]) -> int:
@@ -164,7 +165,7 @@ def _documents(site: Site) -> list[Document]:
     documents = [
         Document(
             article.title,
-            article.body_html,
+            article.body,
             article.source_digest,
             article.url,
             column.title,
@@ -250,7 +251,7 @@ def _index_chunk(start: int) -> IndexedChunk:
     """The chunk of documents from `start` on, indexed and written (in a worker)."""
     assert _job is not None
     documents = _job[start : start + CHUNK_DOCUMENTS]
-    texts = [document_text(document.title, document.body_html) for document in documents]
+    texts = [document_text(document.title, document.body.html) for document in documents]
     number = start // CHUNK_DOCUMENTS
     postings = chunk_postings(number, texts)
     code = TextCode.for_counts(Counter(postings.characters))
