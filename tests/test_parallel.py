@@ -169,3 +169,29 @@ def test_an_error_here_stops_the_background_child() -> None:
         "print(len(multiprocessing.active_children()), time.monotonic() - start < 20)"
     )
     assert run_fresh(script) == ["0", "True"]
+
+
+def test_a_standby_helper_prepares_at_once_and_answers_a_call() -> None:
+    script = (
+        "import os; from zhuanlan.parallel import Standby\n"
+        "ready = []\n"
+        "def prepare(): ready.append(os.getpid())\n"
+        "def spell(names): return [name.upper() for name in names], ready, os.getpid()\n"
+        "helper = Standby(spell, prepare=prepare)\n"
+        "names, prepared, pid = helper.call(['a', 'b'])\n"
+        "print(*names, prepared == [pid], pid != os.getpid(), ready == [])"
+    )
+    assert run_fresh(script) == ["A", "B", "True", "True", "True"]
+
+
+def test_a_standby_helper_that_dies_is_answered_for_here() -> None:
+    script = (
+        "import os; from zhuanlan.parallel import Standby\n"
+        "parent = os.getpid()\n"
+        "def spell(names):\n"
+        "    if os.getpid() != parent: os._exit(9)\n"
+        "    return names\n"
+        "print(*Standby(spell).call(['here']))\n"
+        "print(*Standby(spell).call(['x'], otherwise=lambda names: ['instead']))"
+    )
+    assert run_fresh(script) == ["here", "instead"]

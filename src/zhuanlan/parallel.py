@@ -142,23 +142,31 @@ def _answer_in_child(function: Callable[[], R], sending: Connection, parent: int
         sending.send((False, None))
 
 
-class Standby:
+class Standby(Generic[R]):
     """A helper process forked now, to run a function later alongside this process.
 
     For work that is mostly system calls (linking thousands of files), which would
-    otherwise wait its turn behind the computation. Forked early, while this process is
-    small: a helper forked later keeps alive its copy of whatever this process frees in
-    the meantime (at 10,000 articles, tens of megabytes of their texts). The function is
-    fixed now; its arguments are sent later, pickled. Where there is no helper (threads
-    run, so forking is unsafe; or it could not be forked, or has died), the function runs
-    in this process when it is given them. One helper runs the function once.
+    otherwise wait its turn behind the computation; or that needs a slow preparation
+    (an import), done meanwhile. Forked early, while this process is small: a helper
+    forked later keeps alive its copy of whatever this process frees in the meantime
+    (at 10,000 articles, tens of megabytes of their texts). The function is fixed now;
+    its arguments are sent later, pickled. Where there is no helper (threads run, so
+    forking is unsafe; or it could not be forked, or has died), the function runs in
+    this process when it is given them. One helper runs the function once.
     """
 
-    def __init__(self, function: Callable[..., object], needed: bool = True) -> None:
-        """Without `needed`, no process is forked."""
+    def __init__(
+        self,
+        function: Callable[..., R],
+        needed: bool = True,
+        *,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
+        """Without `needed`, no process is forked. The helper runs `prepare` at once."""
         self._function = function
         self._child: multiprocessing.process.BaseProcess | None = None
         self._sending: Connection | None = None
+        self._answers: Connection | None = None
         if (
             not needed
             or threading.active_count() > 1
@@ -167,17 +175,22 @@ class Standby:
             return
         context = multiprocessing.get_context("fork")
         receiving, sending = context.Pipe(duplex=False)
+        answers, answering = context.Pipe(duplex=False)
         child = context.Process(
-            target=_stand_by, args=(function, receiving, sending, os.getpid()), daemon=True
+            target=_stand_by,
+            args=(function, prepare, receiving, sending, answering, os.getpid()),
+            daemon=True,
         )
         try:
             child.start()
         except OSError:  # no process to be had (EAGAIN, ENOMEM): work here instead
             sending.close()
+            answers.close()
             return
         finally:
             receiving.close()
-        self._child, self._sending = child, sending
+            answering.close()  # so that a helper that dies closes the last one: EOFError
+        self._child, self._sending, self._answers = child, sending, answers
 
     @contextmanager
     def running(self, *arguments: object) -> Iterator[None]:
@@ -187,8 +200,7 @@ class Standby:
         A helper that fails is followed by running the function here, so that its error
         is raised as any other. If the block raises, the helper is stopped.
         """
-        child, sending = self._child, self._sending
-        self._child = self._sending = None
+        child, sending, answers = self._take()
         if child is not None and sending is not None:
             try:
                 with sending:
@@ -196,26 +208,57 @@ class Standby:
             except OSError:  # the helper died waiting (a broken pipe)
                 _stop(child)
                 child = None
-        if child is None:
-            self._function(*arguments)
-            yield
-            return
         try:
-            yield
-            child.join()
-        except BaseException:
-            _stop(child)
-            raise
-        if child.exitcode != 0:
-            self._function(*arguments)
+            if child is None:
+                self._function(*arguments)
+                yield
+                return
+            try:
+                yield
+                child.join()
+            except BaseException:
+                _stop(child)
+                raise
+            if child.exitcode != 0:
+                self._function(*arguments)
+        finally:
+            if answers is not None:
+                answers.close()
+
+    def call(self, *arguments: object, otherwise: Callable[..., R] | None = None) -> R:
+        """Run the function on `arguments` in the helper and return what it returns.
+        If there is no helper, or it failed, `otherwise` (by default the function
+        itself) runs on them here instead, so that an error is raised here."""
+        child, sending, answers = self._take()
+        if child is not None and sending is not None and answers is not None:
+            try:
+                with sending:
+                    sending.send(arguments)
+                with answers:
+                    answer: R = answers.recv()
+                child.join()
+                return answer
+            except (OSError, EOFError):  # it died, or failed
+                _stop(child)
+        return (otherwise or self._function)(*arguments)
 
     def close(self) -> None:
         """Let a helper that was given nothing go."""
-        if self._child is not None and self._sending is not None:
-            with suppress(OSError), self._sending:
-                self._sending.send(None)
-            self._child.join()
-        self._child = self._sending = None
+        child, sending, answers = self._take()
+        if child is not None and sending is not None:
+            with suppress(OSError), sending:
+                sending.send(None)
+            child.join()
+        if answers is not None:
+            answers.close()
+
+    def _take(
+        self,
+    ) -> tuple[multiprocessing.process.BaseProcess | None, Connection | None, Connection | None]:
+        """The helper and its pipes, which are used once."""
+        taken = self._child, self._sending, self._answers
+        self._child = self._sending = self._answers = None
+        return taken
 
 
 def _stop(child: multiprocessing.process.BaseProcess) -> None:
@@ -224,12 +267,20 @@ def _stop(child: multiprocessing.process.BaseProcess) -> None:
 
 
 def _stand_by(
-    function: Callable[..., object], receiving: Connection, sending: Connection, parent: int
+    function: Callable[..., object],
+    prepare: Callable[[], object] | None,
+    receiving: Connection,
+    sending: Connection,
+    answering: Connection,
+    parent: int,
 ) -> None:
     _die_with_parent(parent)
     # Ctrl-C reaches the whole process group: the parent stops this helper itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sending.close()  # this copy too: the end of the pipe comes when the parent closes its own
+    if prepare is not None:
+        with suppress(Exception):  # what fails shows when the function runs
+            prepare()
     try:
         arguments = receiving.recv()
     except EOFError:
@@ -237,7 +288,7 @@ def _stand_by(
     if arguments is None:
         return  # given nothing to do
     try:
-        function(*arguments)
+        answering.send(function(*arguments))
     except BaseException:
         os._exit(1)  # quietly: the parent runs it again and reports the error itself
 

@@ -25,7 +25,7 @@ from zhuanlan.frontmatter import (
 from zhuanlan.load import CONTENT_DIR, ColumnSources, ProjectSources, SourceFile
 from zhuanlan.markup import MarkdownRefused, render_markdown
 from zhuanlan.model import RenderedMarkdown, SiteConfig
-from zhuanlan.parallel import in_child, map_parallel
+from zhuanlan.parallel import MINIMUM_BATCH, Standby, in_child, map_parallel
 from zhuanlan.schema import (
     ArticleFrontMatter,
     ColumnFrontMatter,
@@ -35,6 +35,7 @@ from zhuanlan.schema import (
 )
 from zhuanlan.slugs import (
     needs_pinyin,
+    prepare_pinyin,
     remember_slugs,
     slug_from_name,
     slugify,
@@ -185,24 +186,40 @@ def parse_project(
         for source in column.articles
         if _article_key(source) not in cache
     ]
-    for source, (result, found) in zip(missing, map_parallel(_parse_alone, missing), strict=True):
-        cache.store(_article_key(source), result, found)
-    config = _parse_site(sources.site_file, problems)
-    columns = []
-    for column in sources.columns:
-        parsed = _parse_column(column, problems, cache)
-        if parsed is not None:
-            columns.append(parsed)
-    _spell_names(columns, cache)
+    # Names are spelled in pinyin once the files are parsed, in a child (see
+    # `_spell_names`): when many are parsed, it is forked now and imports pypinyin
+    # meanwhile, which took a quarter of a second after them.
+    speller = Standby(
+        spell_names,
+        needed=len(missing) >= MINIMUM_BATCH and "pypinyin" not in sys.modules,
+        prepare=prepare_pinyin,
+    )
+    try:
+        for source, (result, found) in zip(
+            missing, map_parallel(_parse_alone, missing), strict=True
+        ):
+            cache.store(_article_key(source), result, found)
+        config = _parse_site(sources.site_file, problems)
+        columns = []
+        for column in sources.columns:
+            parsed = _parse_column(column, problems, cache)
+            if parsed is not None:
+                columns.append(parsed)
+        _spell_names(columns, cache, speller)
+    finally:
+        speller.close()
     cache.finish_build()
     return ParsedProject(config, tuple(columns))
 
 
-def _spell_names(columns: list[ParsedColumn], cache: ParseCache) -> None:
+def _spell_names(
+    columns: list[ParsedColumn], cache: ParseCache, speller: Standby[list[str]]
+) -> None:
     """Spell the Chinese tags, branches and file names in pinyin for their URLs.
 
-    In a child process (see `slugs.remember_slugs`: pypinyin takes 55 MB), and kept
-    in the cache, so that a rebuild spells only new names.
+    In a child process, the `speller` if it has one (see `slugs.remember_slugs`:
+    pypinyin takes 55 MB), and kept in the cache, so that a rebuild spells only new
+    names.
     """
     names = sorted(
         {
@@ -215,7 +232,8 @@ def _spell_names(columns: list[ParsedColumn], cache: ParseCache) -> None:
     )
     missing = [name for name in names if ("pinyin", name) not in cache]
     if missing and "pypinyin" not in sys.modules:
-        for name, slug in zip(missing, in_child(spell_names, missing), strict=True):
+        spelled = speller.call(missing, otherwise=partial(in_child, spell_names))
+        for name, slug in zip(missing, spelled, strict=True):
             cache.store(("pinyin", name), slug, ())
     remember_slugs(
         {

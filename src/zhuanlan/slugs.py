@@ -7,6 +7,7 @@ spelled in pinyin, keeping digits and Latin letters (发挥5项职能 → fa-hui
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -41,6 +42,11 @@ def remember_slugs(slugs: Mapping[str, str]) -> None:
 def needs_pinyin(name: str) -> bool:
     """Whether slugging `name` needs pypinyin (it has characters beyond ASCII)."""
     return not unicodedata.normalize("NFKC", name).isascii()
+
+
+def prepare_pinyin() -> None:
+    """Import pypinyin (a quarter of a second, and 55 MB): for a child about to spell."""
+    importlib.import_module("pypinyin")
 
 
 def spell_names(names: list[str]) -> list[str]:
