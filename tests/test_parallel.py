@@ -195,3 +195,30 @@ def test_a_standby_helper_that_dies_is_answered_for_here() -> None:
         "print(*Standby(spell).call(['x'], otherwise=lambda names: ['instead']))"
     )
     assert run_fresh(script) == ["here", "instead"]
+
+
+def test_a_background_child_is_done_before_its_large_result_is_asked_for() -> None:
+    # The answer (a megabyte) does not wait in a pipe for this process to read it: the
+    # child exits, giving its memory back, as soon as it is done.
+    script = (
+        "import multiprocessing, time; from zhuanlan.parallel import Background\n"
+        "with Background(lambda: b'x' * 2**20) as child:\n"
+        "    deadline = time.monotonic() + 20\n"
+        "    while multiprocessing.active_children() and time.monotonic() < deadline:\n"
+        "        time.sleep(0.01)\n"
+        "    exited = not multiprocessing.active_children()\n"
+        "    print(exited, len(child.result()))"
+    )
+    assert run_fresh(script) == ["True", str(2**20)]
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores")
+def test_a_background_child_can_spread_its_work_over_workers() -> None:
+    script = (
+        "import os; from zhuanlan.parallel import Background, map_parallel\n"
+        "def pid(number): return os.getpid()\n"
+        "work = lambda: set(map_parallel(pid, list(range(100)), minimum_batch=1))\n"
+        "with Background(work) as child: pids = child.result()\n"
+        "print(os.getpid() in pids, len(pids) >= 2)"
+    )
+    assert run_fresh(script) == ["False", "True"]

@@ -13,14 +13,16 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import partial
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar, cast
+from typing import IO, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,43 +87,45 @@ class Background(Generic[R]):
     Where forking is unsafe (threads run) or fails, and when the child fails or dies,
     the function runs in this process when the result is asked for, so that its error is
     raised here as any other. Leaving the ``with`` block stops a child still running.
+    The child hands its result over in a temporary file, not a pipe: it can then exit
+    (and give its memory back) as soon as it is done, whatever the result's size.
     """
 
     def __init__(self, function: Callable[[], R]) -> None:
         self._function = function
         self._child: multiprocessing.process.BaseProcess | None = None
-        self._receiving: Connection | None = None
+        self._answer: IO[bytes] | None = None
         if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
-        context = multiprocessing.get_context("fork")
-        receiving, sending = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_answer_in_child, args=(function, sending, os.getpid()), daemon=True
+        answer = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result or __exit__
+        # Not a daemon: a daemonic process may not start workers of its own.
+        child = multiprocessing.get_context("fork").Process(
+            target=_answer_in_child, args=(function, answer, os.getpid()), daemon=False
         )
         try:
             child.start()
         except OSError:  # no process to be had (EAGAIN, ENOMEM): work here instead
-            receiving.close()
+            answer.close()
             return
-        finally:
-            sending.close()  # so that a child that dies closes the last sending end: EOFError
-        self._child, self._receiving = child, receiving
+        self._child, self._answer = child, answer
 
     def result(self, otherwise: Callable[[], R] | None = None) -> R:
         """What the function returned in the child; else what `otherwise` (by default the
         function itself) returns, run here."""
-        child, receiving = self._child, self._receiving
-        self._child = self._receiving = None
-        answered, value = False, None
-        if child is not None and receiving is not None:
-            try:
-                answered, value = receiving.recv()
-            except EOFError:
-                pass
-            finally:
-                receiving.close()
-                child.join()
-        return cast(R, value) if answered else (otherwise or self._function)()
+        child, answer = self._child, self._answer
+        self._child = self._answer = None
+        if child is not None and answer is not None:
+            with answer:
+                try:
+                    child.join()
+                except BaseException:  # an interrupt: the child is not waited for
+                    _stop(child)
+                    raise
+                if child.exitcode == 0:
+                    answer.seek(0)
+                    with suppress(Exception):  # an answer cut short: as if it died
+                        return cast(R, pickle.load(answer))
+        return (otherwise or self._function)()
 
     def __enter__(self) -> Background[R]:
         return self
@@ -129,17 +133,18 @@ class Background(Generic[R]):
     def __exit__(self, *error: object) -> None:
         if self._child is not None:
             _stop(self._child)
-        if self._receiving is not None:
-            self._receiving.close()
-        self._child = self._receiving = None
+        if self._answer is not None:
+            self._answer.close()
+        self._child = self._answer = None
 
 
-def _answer_in_child(function: Callable[[], R], sending: Connection, parent: int) -> None:
+def _answer_in_child(function: Callable[[], R], answer: IO[bytes], parent: int) -> None:
     _die_with_parent(parent)
     try:
-        sending.send((True, function()))
+        pickle.dump(function(), answer)
+        answer.flush()
     except BaseException:
-        sending.send((False, None))
+        os._exit(1)  # quietly: the parent runs it again and reports the error itself
 
 
 class Standby(Generic[R]):
@@ -204,7 +209,7 @@ class Standby(Generic[R]):
         if child is not None and sending is not None:
             try:
                 with sending:
-                    sending.send(arguments)
+                    sending.send((arguments, False))  # no answer wanted
             except OSError:  # the helper died waiting (a broken pipe)
                 _stop(child)
                 child = None
@@ -233,24 +238,27 @@ class Standby(Generic[R]):
         if child is not None and sending is not None and answers is not None:
             try:
                 with sending:
-                    sending.send(arguments)
-                with answers:
-                    answer: R = answers.recv()
+                    sending.send((arguments, True))
+                answer: R = answers.recv()
                 child.join()
                 return answer
             except (OSError, EOFError):  # it died, or failed
                 _stop(child)
+            except BaseException:
+                _stop(child)
+                raise
+            finally:
+                answers.close()
         return (otherwise or self._function)(*arguments)
 
     def close(self) -> None:
-        """Let a helper that was given nothing go."""
+        """Stop a helper that was given nothing (it may be busy preparing)."""
         child, sending, answers = self._take()
-        if child is not None and sending is not None:
-            with suppress(OSError), sending:
-                sending.send(None)
-            child.join()
-        if answers is not None:
-            answers.close()
+        for pipe in (sending, answers):
+            if pipe is not None:
+                pipe.close()
+        if child is not None:
+            _stop(child)
 
     def _take(
         self,
@@ -282,13 +290,13 @@ def _stand_by(
         with suppress(Exception):  # what fails shows when the function runs
             prepare()
     try:
-        arguments = receiving.recv()
+        arguments, answer_wanted = receiving.recv()
     except EOFError:
         return  # the parent is gone, or closed the pipe without a word
-    if arguments is None:
-        return  # given nothing to do
     try:
-        answering.send(function(*arguments))
+        result = function(*arguments)
+        if answer_wanted:
+            answering.send(result)
     except BaseException:
         os._exit(1)  # quietly: the parent runs it again and reports the error itself
 
