@@ -245,6 +245,24 @@ def test_the_first_rebuild_builds_in_a_spare_made_after_the_first_build(
     assert folders_beside_site(project) == []
 
 
+def test_a_half_made_spare_without_its_marker_does_not_stop_spares_for_good(
+    project: Path, tmp_path: Path
+) -> None:
+    # What deleting the cache while the mirror runs can leave: a folder of links at the
+    # spare's place, unmarked (not recognisably a spare).
+    assert run_build(project).exit_code == 0
+    spare = project / CACHE_DIR / "spare-site"
+    wait_for(spare)
+    (spare / ".zhuanlan-site").unlink()
+    for number in range(2):
+        append_to_body(project / "content/dajuan-2023/3-leads.md", f"第{number}次补充。")
+        built = run_build(project)
+        assert built.exit_code == 0, built.output
+        assert files(project / "site") == cold_build(project, tmp_path)
+        wait_for(spare)
+        assert (spare / ".zhuanlan-site").is_file(), number
+
+
 def replace_file(path: Path) -> None:
     """Put another file in its place, as an editor that saves by renaming does."""
     other = path.with_name(path.name + ".new")
@@ -677,18 +695,37 @@ def _redate(article: Path) -> None:
     article.write_text(article.read_text("utf-8").replace("2024-01-15", "2023-03-01"), "utf-8")
 
 
+def _reslug(article: Path) -> None:
+    article.write_text(
+        article.read_text("utf-8").replace("---\n第", "slug: moved\n---\n第"), "utf-8"
+    )
+
+
+def _damage_a_chunk_then_edit_the_column_intro(article: Path) -> None:
+    """A chunk whose file is there but does not load, and an edit no document shows:
+    the chunk is indexed again, with its texts."""
+    project = article.parents[2]
+    chunk = sorted((project / CACHE_DIR / "search").iterdir())[0]
+    chunk.write_bytes(chunk.read_bytes()[:100])
+    column = project / "content/col/_index.md"
+    column.write_text(column.read_text("utf-8") + "\n补充介绍。\n", "utf-8")
+
+
 @pytest.mark.parametrize(
     ("edit", "guessed"),
     [
-        # Only the text changed: the index guessed before the model is the right one.
+        # Only texts changed: the index guessed before the model is the right one.
         (_append, "made "),
         # The title or the date changed too: the guess is made, found wrong, not used.
-        (_retitle, "made "),
-        (_redate, "made "),
-        # An article is gone: no guess is made.
+        (_damage_a_chunk_then_edit_the_column_intro, "made "),
+        # Its address changed: the guess is made, found wrong, and not used.
+        (_reslug, "made "),
+        # Its title or date changed, or it is gone: no guess is made.
+        (_retitle, "none "),
+        (_redate, "none "),
         (Path.unlink, "none "),
     ],
-    ids=["body", "title", "date", "deleted"],
+    ids=["body", "damaged-chunk", "slug", "title", "date", "deleted"],
 )
 def test_an_edit_gives_the_cold_builds_search_index_whatever_was_guessed(
     archive: Path, tmp_path: Path, edit: Callable[[Path], None], guessed: str

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from zhuanlan.search.index import SearchCache, SearchPlan
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 13
+FORMAT = 14
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"

@@ -23,12 +23,12 @@ from types import TracebackType
 
 from zhuanlan.cache import BuildCacheStore
 from zhuanlan.errors import Problems
-from zhuanlan.load import ProjectSources
+from zhuanlan.load import ProjectSources, SourceFile
 from zhuanlan.model import Site
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import Background
 from zhuanlan.parse import parse_article
-from zhuanlan.search.index import SearchPlan, index_files
+from zhuanlan.search.index import SearchCache, SearchPlan, index_files
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 from zhuanlan.write import settle, side_folder, write_files
 
@@ -141,13 +141,15 @@ def write_search_index(
     current_site: Path | None,
     *,
     replace: bool = False,
+    cache: SearchCache | None = None,
 ) -> SearchWritten:
     """Write the search index into `folder` and keep its chunks in the cache.
 
     Files that hash as in `previous` are carried over from `current_site` (or are there
-    already, see `write_files`, which `replace` is passed to).
+    already, see `write_files`, which `replace` is passed to). `cache`: the search cache,
+    if it is loaded already.
     """
-    cache = store.load_search()
+    cache = cache if cache is not None else store.load_search()
     hashes: dict[str, str] = {}
     files = mark_unchanged(index_files(plan, cache), previous, hashes)
     paths = write_files(folder, files, current_site, replace=replace)
@@ -178,15 +180,32 @@ def guess_search_index(
         replace(document, version=articles[document.path].digest) for document in last.documents
     ]
     plan = SearchPlan.of_documents(documents)
-    starts = plan.chunk_starts(store.search_keys())
+    # The chunks that load, not those whose files are there: one that does not load is
+    # indexed again, and needs its texts.
+    cache = store.load_search()
+    starts = plan.chunk_starts(cache.chunks.keys())
     if len(starts) > 1:
         return None
     # The chunk to index needs its documents' texts: each parsed again, as the parse
     # stage does (links resolved later change attributes only, never the text).
     for start in starts:
         for number in range(start, min(start + CHUNK_DOCUMENTS, len(documents))):
-            parsed = parse_article(articles[documents[number].path], Problems())
-            if parsed is None:
+            document, source = documents[number], articles[documents[number].path]
+            parsed = parse_article(source, Problems()) if _as_recorded(source) else None
+            # A title or date changed: the guess is wrong, no need to make it.
+            if parsed is None or (parsed.meta.title, parsed.meta.date) != (
+                document.title,
+                document.date,
+            ):
                 return None
-            documents[number] = replace(documents[number], body=parsed.body)
-    return write_search_index(SearchPlan(documents, plan.keys), store, folder, previous, None)
+            documents[number] = replace(document, body=parsed.body)
+    return write_search_index(
+        SearchPlan(documents, plan.keys), store, folder, previous, None, cache=cache
+    )
+
+
+def _as_recorded(source: SourceFile) -> bool:
+    """Whether the text of `source` is the one its digest was taken from: a file not
+    read by this build (see `RecordedSourceFile`) is read now, and may have been saved
+    again since its status was checked."""
+    return SourceFile(source.path, source.text).digest == source.digest

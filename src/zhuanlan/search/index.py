@@ -251,6 +251,7 @@ def _index_chunk(start: int) -> IndexedChunk:
     """The chunk of documents from `start` on, indexed and written (in a worker)."""
     assert _job is not None
     documents = _job[start : start + CHUNK_DOCUMENTS]
+    assert all(document.body is not _NO_BODY for document in documents), "no text to index"
     texts = [document_text(document.title, document.body.html) for document in documents]
     number = start // CHUNK_DOCUMENTS
     postings = chunk_postings(number, texts)
