@@ -148,8 +148,11 @@ def _link_articles(columns: list[Column[Article]], problems: Problems) -> list[C
         # HTML is not even decoded, see `RenderedMarkdown`).
         if not (article.body.mentions(".md") or article.body.mentions(".markdown")):
             return article
-        html = resolve(article.body_html, article.url, article.path)
-        return replace(article, body=article.body.with_html(html))
+        html = article.body_html
+        resolved = resolve(html, article.url, article.path)
+        return (
+            article if resolved is html else replace(article, body=article.body.with_html(resolved))
+        )
 
     linked = []
     for column in columns:

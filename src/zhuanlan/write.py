@@ -139,18 +139,24 @@ def write_files(
             made.add(destination.parent)
         # Files are created, never opened for writing: a file already there is a link
         # into the published site, and must not be written through.
-        if replace:
-            destination.unlink(missing_ok=True)
         if item.unchanged and previous is not None:
+            _unlink_if(replace, destination)
             _link_or_copy(previous / relative, destination)
         elif item.content is not None:
+            _unlink_if(replace, destination)
             with destination.open("xb") as stream:
                 stream.write(item.content)
         elif item.source is not None:
+            _unlink_if(replace, destination)
             with item.source.open("rb") as source, destination.open("xb") as stream:
                 shutil.copyfileobj(source, stream)
         paths.append(item.path)
     return paths
+
+
+def _unlink_if(replace: bool, path: Path) -> None:
+    if replace:
+        path.unlink(missing_ok=True)
 
 
 def link_files(source: Path, folder: Path, paths: Iterable[str], *, replace: bool = False) -> None:
@@ -348,6 +354,7 @@ def _keep_as_spare(replaced: Path, spare: Path, output: Path) -> None:
         return
     if is_ours(spare):
         _discard(spare, output)
+    _clear_foreign_spare(spare)
     try:
         spare.parent.mkdir(parents=True, exist_ok=True)
         replaced.rename(spare)
@@ -359,6 +366,7 @@ def mirror_as_spare(output: Path, spare: Path) -> bool:
     """Start making `spare` a copy of the site at `output`, in the background (see
     `zhuanlan.mirror`); False where it cannot be: something is at `spare` already, it
     is on another device than `output`, or no process could be started."""
+    _clear_foreign_spare(spare)
     try:
         spare.mkdir(parents=True)
     except OSError:
@@ -373,6 +381,17 @@ def mirror_as_spare(output: Path, spare: Path) -> bool:
         pass
     _remove_tree(spare)
     return False
+
+
+def _clear_foreign_spare(spare: Path) -> None:
+    """Remove what is at the spare's place in the cache but is not a spare: a folder
+    without the marker (a mirror interrupted by the cache being deleted), a link, a
+    file. Left there, it would keep any spare from being made again."""
+    with suppress(OSError):
+        if spare.is_symlink() or spare.is_file():
+            spare.unlink()
+        elif spare.is_dir() and not is_ours(spare):
+            _remove_tree(spare)
 
 
 def is_ours(folder: Path) -> bool:
