@@ -58,7 +58,6 @@ assert CHUNK_DOCUMENTS % DOCUMENTS_PER_FILE == 0, "a document file never spans t
 """Records are grouped into shards of about this many bytes (before base64)."""
 CALLBACK = "__zhuanlanSearch"
 """The function every index file calls with its name and data."""
-_NO_BODY = RenderedMarkdown("", (), 0)
 SYMBOLS = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) not in '"\\')
 """The compact text code's symbols: printable ASCII that JSON strings need not escape."""
 
@@ -68,7 +67,8 @@ class Document:
     """One article as search sees it."""
 
     title: str
-    body: RenderedMarkdown
+    body: RenderedMarkdown | None
+    """None in a plan kept without the texts (`SearchPlan.without_texts`)."""
     version: str
     """A hash of the article's source text, which the text of its body follows from."""
     url: str
@@ -121,9 +121,7 @@ class SearchPlan:
 
     def without_texts(self) -> SearchPlan:
         """The same plan without the documents' bodies: what identifies the index."""
-        return SearchPlan(
-            [replace(document, body=_NO_BODY) for document in self.documents], self.keys
-        )
+        return SearchPlan([replace(document, body=None) for document in self.documents], self.keys)
 
     def unindexed(self, known: Collection[bytes]) -> int:
         """How many chunks are not among `known` keys: those to be indexed."""
@@ -251,8 +249,7 @@ def _index_chunk(start: int) -> IndexedChunk:
     """The chunk of documents from `start` on, indexed and written (in a worker)."""
     assert _job is not None
     documents = _job[start : start + CHUNK_DOCUMENTS]
-    assert all(document.body is not _NO_BODY for document in documents), "no text to index"
-    texts = [document_text(document.title, document.body.html) for document in documents]
+    texts = [document_text(document.title, _body(document).html) for document in documents]
     number = start // CHUNK_DOCUMENTS
     postings = chunk_postings(number, texts)
     code = TextCode.for_counts(Counter(postings.characters))
@@ -278,6 +275,13 @@ def _index_chunk(start: int) -> IndexedChunk:
     del texts, code, entries
     release_free_memory()
     return indexed
+
+
+def _body(document: Document) -> RenderedMarkdown:
+    """The body of a document to index; one kept without its text is never indexed."""
+    if document.body is None:
+        raise ValueError(f"no text kept to index for {document.path}")
+    return document.body
 
 
 def _bigram(key: int) -> str:
