@@ -15,7 +15,9 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 from playwright.sync_api import Browser, sync_playwright
 
+from zhuanlan.cache import CACHE_DIR
 from zhuanlan.cli import main
+from zhuanlan.mirror import wait_for
 
 from serving import free_port
 
@@ -65,6 +67,29 @@ def run_build(project: Path, *args: str) -> Built:
     site = project / "site"
     result = CliRunner().invoke(main, ["build", "--project", str(project), *args])
     return Built(result, project, site)
+
+
+def files(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None), by path: an empty folder left
+    behind is a difference too."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def cold_build(project: Path, tmp: Path) -> dict[str, bytes | None]:
+    """Build a copy of the project with no cache at all."""
+    copy = tmp / "cold-project"
+    if copy.exists():
+        wait_for(copy / CACHE_DIR / "spare-site")  # still being made in the background?
+        shutil.rmtree(copy)
+    shutil.copytree(project / "content", copy / "content")
+    if (project / "templates").exists():
+        shutil.copytree(project / "templates", copy / "templates")
+    built = run_build(copy)
+    assert built.exit_code == 0, built.output
+    return files(copy / "site")
 
 
 def folders_beside_site(project: Path, settle: float = 20.0) -> list[str]:

@@ -25,30 +25,7 @@ from zhuanlan.mirror import wait_for
 from zhuanlan.search.index import DOCUMENTS_PER_FILE
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
-from conftest import folders_beside_site, run_build
-
-
-def files(folder: Path) -> dict[str, bytes | None]:
-    """Every file's bytes and every folder (None), by path: an empty folder left
-    behind is a difference too."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
-        for p in sorted(folder.rglob("*"))
-    }
-
-
-def cold_build(project: Path, tmp: Path) -> dict[str, bytes | None]:
-    """Build a copy of the project with no cache at all."""
-    copy = tmp / "cold-project"
-    if copy.exists():
-        wait_for(copy / CACHE_DIR / "spare-site")  # still being made in the background?
-        shutil.rmtree(copy)
-    shutil.copytree(project / "content", copy / "content")
-    if (project / "templates").exists():
-        shutil.copytree(project / "templates", copy / "templates")
-    built = run_build(copy)
-    assert built.exit_code == 0, built.output
-    return files(copy / "site")
+from conftest import cold_build, files, folders_beside_site, run_build
 
 
 @pytest.fixture
@@ -613,12 +590,37 @@ def test_an_edit_rewrites_only_its_columns_parse_cache(
     cache = project / CACHE_DIR / "parsed"
     before = {p.name: p.stat().st_ino for p in cache.iterdir()}
     first = project / "content/col/first.md"
-    first.write_text(first.read_text("utf-8") + "\n补充。\n", "utf-8")
+    first.write_text(first.read_text("utf-8").replace("title: ", "title: 新"), "utf-8")
     assert run_build(project).exit_code == 0
     after = {p.name: p.stat().st_ino for p in cache.iterdir()}
     assert len(after) == len(before) >= 2
     assert len(after.keys() - before.keys()) == 1  # the edited column's, under a new name
     assert all(after[name] == before[name] for name in after.keys() & before.keys())
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_a_body_edit_adds_its_parse_to_the_cache_and_rewrites_none(
+    project_from: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = project_from("valid/minimal")
+    assert run_build(project).exit_code == 0
+    cache = project / CACHE_DIR / "parsed"
+    before = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    first = project / "content/col/first.md"
+    first.write_text(first.read_text("utf-8") + "\n补充。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    after = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    # The edited file's parse, in a file of its own; the column's file is left alone.
+    assert len(after.keys() - before.keys()) == 1
+    assert before.items() <= after.items()
+    added = cache / (after.keys() - before.keys()).pop()
+    with added.open("rb") as stream:
+        _, entries = pickle.load(stream)
+    assert [key[1] for key in entries] == ["content/col/first.md"]
+    # The next build that saves the parse cache files it with its column again.
+    first.write_text(first.read_text("utf-8").replace("title: ", "title: 新"), "utf-8")
+    assert run_build(project).exit_code == 0
+    assert len(list(cache.iterdir())) == len(before)
     assert files(project / "site") == cold_build(project, tmp_path)
 
 
@@ -629,6 +631,7 @@ import os, sys
 from pathlib import Path
 from zhuanlan import indexing
 from zhuanlan.build import build
+from zhuanlan.search.index import index_files
 from zhuanlan.write import write_files
 project, marker = Path(sys.argv[1]), Path(sys.argv[2])
 parent, made_here = os.getpid(), indexing.write_search_index
@@ -636,7 +639,7 @@ def flaky(plan, store, folder, *args, **kwargs):
     if os.getpid() == parent:
         return made_here(plan, store, folder, *args, **kwargs)
     # In a child: write part of the index, then fail as a full disk would.
-    write_files(folder, [next(indexing.index_files(plan, store.load_search()))])
+    write_files(folder, [next(index_files(plan, store.load_search()))])
     with marker.open("a") as log:
         log.write("failed ")
     raise OSError(28, "No space left on device")
@@ -645,12 +648,22 @@ build(project, project / "site")
 """
 
 
+@pytest.mark.parametrize(
+    ("edit", "failed"),
+    [
+        # The guess's child fails; the guess is made again in the build, and used.
+        ("body", "failed "),
+        # The guess's child fails (and the guess would be wrong), then the index made
+        # alongside rendering does too.
+        ("column", "failed failed "),
+    ],
+)
 def test_search_index_children_that_fail_are_redone_in_the_build(
-    archive: Path, tmp_path: Path
+    archive: Path, tmp_path: Path, edit: str, failed: str
 ) -> None:
     assert run_build(archive).exit_code == 0
     article = archive / f"content/col/a{CHUNK_DOCUMENTS + 10:03}.md"
-    article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
+    (_append if edit == "body" else _damage_a_chunk_then_edit_the_column_intro)(article)
     marker = tmp_path / "children-failed"
     done = subprocess.run(
         [sys.executable, "-c", FLAKY_SEARCH_CHILDREN, str(archive), str(marker)],
@@ -659,8 +672,7 @@ def test_search_index_children_that_fail_are_redone_in_the_build(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    # Both the early guess and the index made alongside rendering failed after writing.
-    assert marker.read_text() == "failed failed "
+    assert marker.read_text() == failed
     assert files(archive / "site") == cold_build(archive, tmp_path)
     # The chunks were kept by the build itself: the next edit re-indexes one again.
     assert len(search_chunks(archive)) == 3
@@ -673,8 +685,8 @@ from zhuanlan import indexing
 from zhuanlan.build import build
 project, log = Path(sys.argv[1]), Path(sys.argv[2])
 guess = indexing.guess_search_index
-def logged(*args):
-    made = guess(*args)
+def logged(*args, **kwargs):
+    made = guess(*args, **kwargs)
     with log.open("a") as stream:
         stream.write("made " if made is not None else "none ")
     return made

@@ -71,6 +71,16 @@ def test_a_large_build_leaves_pinyin_to_its_workers(
     assert done.stdout.strip() == "False"
     site = project / "site"
     assert (site / "tags/li-lun-xue-xi/index.html").is_file()
+    # A body edit is rebuilt without the site model: the names spelled are kept too.
+    edited = project / "content/col/文章7.md"
+    edited.write_text(edited.read_text("utf-8") + "补充。\n", encoding="utf-8")
+    again = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, check=True
+    )
+    assert again.stdout.strip() == "False"
+    page = (site / "col/wen-zhang-7/index.html").read_text("utf-8")
+    assert "补充。" in page
+    assert 'href="../../tags/li-lun-xue-xi/index.html"' in page
     assert (site / "tags/chong-qing-3/index.html").is_file()
     assert (site / "branches/di-2-dang-zhi-bu/index.html").is_file()
     assert (site / "col/wen-zhang-7/index.html").is_file()

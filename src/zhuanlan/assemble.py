@@ -10,7 +10,7 @@ import difflib
 import math
 import posixpath
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from zhuanlan.errors import Problems
 from zhuanlan.feeds import FEED_URL
@@ -122,50 +122,78 @@ def _terms(
 
 def _link_articles(columns: list[Column[Article]], problems: Problems) -> list[Column[Article]]:
     """Point links to Markdown files at the pages built from them (all URLs are known now)."""
-    by_file = {
-        f"{column.slug}/{_within(article.path, column.source_folder)}": article.url
-        for column in columns
-        for article in column.articles
-    }
+    links = MarkdownLinks.of(columns, problems)
+    linked = []
+    for column in columns:
+        articles = tuple(links.article(article) for article in column.articles)
+        linked.append(
+            replace(
+                column,
+                articles=articles,
+                intro_html=links.resolve(column.intro_html, column.url, column.path),
+                intro_html_from_home=links.resolve(
+                    column.intro_html_from_home, HOME_URL, column.path
+                ),
+            )
+        )
+    return linked
 
-    folders = {column.slug: column.source_folder for column in columns}
 
-    def resolve(html: str, page_url: str, source: str) -> str:
+@dataclass(frozen=True)
+class LinkTargets:
+    """Where links to Markdown files go: every article file's page, by site path
+    (``<column slug>/<file within the column folder>``), and each column's folder."""
+
+    pages: dict[str, str]
+    folders: dict[str, str]
+
+
+class MarkdownLinks:
+    """Points links to Markdown files at the pages built from them; a link to a file
+    that is no published article is a problem."""
+
+    def __init__(self, targets: LinkTargets, problems: Problems) -> None:
+        self.targets = targets
+        self._problems = problems
+
+    @classmethod
+    def of(cls, columns: list[Column[Article]], problems: Problems) -> MarkdownLinks:
+        """The links of these columns' articles."""
+        pages = {
+            f"{column.slug}/{_within(article.path, column.source_folder)}": article.url
+            for column in columns
+            for article in column.articles
+        }
+        folders = {column.slug: column.source_folder for column in columns}
+        return cls(LinkTargets(pages, folders), problems)
+
+    def resolve(self, html: str, page_url: str, source: str) -> str:
+        """`html` of the page at `page_url`, from the file `source`, with its links to
+        Markdown files pointed at their pages."""
+
         def missing(target: str) -> None:
             slug, _, rest = target.partition("/")
-            problems.add(
+            self._problems.add(
                 source,
                 None,
                 None,
-                f"链接指向的文章不存在：{CONTENT_DIR}/{folders.get(slug, slug)}/{rest}",
+                f"链接指向的文章不存在：{CONTENT_DIR}/{self.targets.folders.get(slug, slug)}/{rest}",
                 "检查文件名；草稿（draft: true）不会发布，也不能被链接",
             )
 
-        return resolve_markdown_links(html, page_url, by_file, missing)
+        return resolve_markdown_links(html, page_url, self.targets.pages, missing)
 
-    def linked_article(article: Article) -> Article:
+    def article(self, article: Article) -> Article:
+        """`article` with its body's links resolved."""
         # Most bodies link no Markdown file: keep those articles as they are (their
         # HTML is not even decoded, see `RenderedMarkdown`).
         if not (article.body.mentions(".md") or article.body.mentions(".markdown")):
             return article
         html = article.body_html
-        resolved = resolve(html, article.url, article.path)
+        resolved = self.resolve(html, article.url, article.path)
         return (
             article if resolved is html else replace(article, body=article.body.with_html(resolved))
         )
-
-    linked = []
-    for column in columns:
-        articles = tuple(linked_article(article) for article in column.articles)
-        linked.append(
-            replace(
-                column,
-                articles=articles,
-                intro_html=resolve(column.intro_html, column.url, column.path),
-                intro_html_from_home=resolve(column.intro_html_from_home, HOME_URL, column.path),
-            )
-        )
-    return linked
 
 
 def _report_files_in_the_way(
@@ -202,7 +230,7 @@ def _within(path: str, folder: str) -> str:
     return path[len(prefix) :] if path.startswith(prefix) else posixpath.relpath(path, prefix)
 
 
-def _published(article: ParsedArticle, options: BuildOptions) -> bool:
+def is_published(article: ParsedArticle, options: BuildOptions) -> bool:
     """Drafts and articles dated in the future wait, unless the build asks for them."""
     if article.meta.draft and not options.drafts:
         return False
@@ -223,9 +251,9 @@ def _assemble_column(
         )
     keys = [part.key for part in parsed.meta.mechanism]
     articles = [
-        _assemble_article(article, slug, keys, problems)
+        assemble_article(article, slug, keys, problems)
         for article in parsed.articles
-        if _published(article, options)
+        if is_published(article, options)
     ]
     _report_collisions(
         ((article.slug, article.path) for article in articles),
@@ -258,9 +286,11 @@ def _assemble_column(
     )
 
 
-def _assemble_article(
+def assemble_article(
     parsed: ParsedArticle, column_slug: str, keys: list[str], problems: Problems
 ) -> Article:
+    """The article of a parsed file in the column `column_slug`, whose mechanism has
+    these part `keys`; its links to Markdown files are not resolved yet."""
     meta = parsed.meta
     slug = meta.slug or slug_from_name(parsed.stem)
     if slug == PAGE_FOLDER:

@@ -11,13 +11,14 @@ import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.mirror import wait_for
 from zhuanlan.model import BuildOptions, SiteSummary
-from zhuanlan.output import mark_unchanged
+from zhuanlan.output import OutputFile, mark_unchanged
 from zhuanlan.parallel import (
     Standby,
     fewer_collections,
@@ -37,6 +38,9 @@ from zhuanlan.write import (
     staging_folder,
     write_files,
 )
+
+if TYPE_CHECKING:
+    from zhuanlan.indexing import SearchStage
 
 
 @dataclass(frozen=True)
@@ -142,58 +146,93 @@ def _build(
             side_folder(output) if carried else nullcontext(folder) as new,
         ):
             with linker.running(output, folder, carried, spare):
-                # There is work: only now import what does it (Markdown, Jinja2,
-                # NumPy), which takes longer than everything above.
                 from zhuanlan.indexing import SearchStage
-                from zhuanlan.pipeline import model_site, plan_pages, render_pages_into
 
                 # Files unchanged since the last build are linked from the current site
                 # (or carried over already).
                 previous = last.written if last else {}
                 current_site = None if carried else output
+                structure = input_fingerprint(root, sources, options, store.engine, texts=False)
                 with SearchStage(store, new, previous, current_site) as search:
                     if carried:
                         search.guess(sources, output)
-                    site = model_site(sources, options, problems, store)
-                    search.plan(site)
-                    renderer, pages = plan_pages(site, root, sources, frame)
-                    # The texts and their parses (70 MB at 10,000 articles) have served:
-                    # let them go before the render workers are forked, and make room for
-                    # the search index.
-                    del sources
-                    release_free_memory()
-                    # Pages whose inputs are as they were: carried over already.
-                    before = last.pages if last is not None and carried else {}
-                    unchanged = {url for url, key in pages.items() if before.get(url) == key}
-                    to_render = [
-                        i for i, page in enumerate(renderer.pages) if page[0] not in unchanged
-                    ]
-                    # Render and write them on every core, each page straight to its
-                    # file, so no process holds the whole site in memory.
-                    render_pages_into(new, renderer, to_render)
-                    release_free_memory()  # before the search index's workers fork
-                    # Feeds, sitemap, static files and assets, then the search index.
-                    written: dict[str, str] = {}
-                    others = mark_unchanged(renderer.files_besides_search(), previous, written)
-                    files = write_files(new, others, current_site)
+                    # There is work: only now import what does it (Markdown, Jinja2,
+                    # NumPy), which takes longer than everything above.
+                    from zhuanlan.patch import skeleton_of
+                    from zhuanlan.pipeline import model_site, plan_pages, render_pages_into
+                    from zhuanlan.slugs import remembered_slugs
+
+                    # Only bodies edited: their pages, feeds and search entries are all
+                    # that changed, made without the site model.
+                    made = (
+                        _patch_bodies(
+                            last, store, structure, sources, options, root, output, new, search
+                        )
+                        if last is not None and carried
+                        else None
+                    )
+                    if made is None:
+                        site = model_site(sources, options, problems, store)
+                        search.plan(site)
+                        renderer, keys = plan_pages(site, root, sources, frame)
+                        # The texts and their parses (70 MB at 10,000 articles) have
+                        # served: let them go before the render workers are forked, and
+                        # make room for the search index.
+                        del sources
+                        release_free_memory()
+                        # Pages whose inputs are as they were: carried over already.
+                        before = last.pages if last is not None and carried else {}
+                        to_render = [
+                            i
+                            for i, page in enumerate(renderer.pages)
+                            if before.get(page[0]) != keys.pages[page[0]]
+                        ]
+                        # Render and write them on every core, each page straight to its
+                        # file, so no process holds the whole site in memory.
+                        render_pages_into(new, renderer, to_render)
+                        release_free_memory()  # before the search index's workers fork
+                        # Feeds, sitemap, static files and assets, then the search index.
+                        written: dict[str, str] = {}
+                        others = renderer.files_besides_search()
+                        files = write_files(
+                            new, mark_unchanged(others, previous, written), current_site
+                        )
+                        store.save_skeleton(
+                            skeleton_of(
+                                renderer,
+                                inputs,
+                                structure,
+                                keys.columns,
+                                list(written),
+                                remembered_slugs(),
+                            )
+                        )
+                        made = Made(
+                            SiteSummary.of(site),
+                            keys.pages,
+                            [renderer.pages[index][0] for index in to_render],
+                            files,
+                            written,
+                            inputs,
+                        )
                     indexed = search.finish()
                     if indexed is not None:
-                        files += indexed.paths
-                        written.update(indexed.hashes)
+                        made.files.extend(indexed.paths)
+                        made.written.update(indexed.hashes)
                         store.problem = store.problem or indexed.note
+            pages, files, written = made.pages, made.files, made.written
             gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
             if carried:
                 settle(new, folder, gone)
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
-    summary = SiteSummary.of(site)
     count = len(pages) + len(files)
     # What the next build needs to bring the spare up to this site: what this build
     # changed in the site it replaced; nothing when it had none and the spare is made
     # from this site instead, in the background, after the build.
     spare_state = last.output_state if last is not None else ""
-    fresh = [url for url in pages if url not in unchanged]
+    fresh = list(made.rendered)
     fresh += [path for path in files if path not in written or previous.get(path) != written[path]]
     if not spare_usable(store.spare, output) and mirror_as_spare(output, store.spare):
         spare_state, fresh, gone = state, [], ()
@@ -202,7 +241,7 @@ def _build(
             inputs,
             str(output.resolve()),
             state,
-            summary,
+            made.summary,
             count,
             pages,
             written,
@@ -212,11 +251,74 @@ def _build(
             tuple(fresh),
             gone,
             spare_state,
+            made.skeleton,
         )
     )
     return BuildResult(
-        summary, count, cache_note=store.problem, pages=len(pages), rendered=len(to_render)
+        made.summary,
+        count,
+        cache_note=store.problem,
+        pages=len(pages),
+        rendered=len(made.rendered),
     )
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a build made of the site, written into its folder."""
+
+    summary: SiteSummary
+    pages: dict[str, str]
+    """Every page's key (see `pipeline.page_dependencies`), by URL."""
+    rendered: list[str]
+    """The pages rendered; the others were carried over from the last build."""
+    files: list[str]
+    """Every other file's path."""
+    written: dict[str, str]
+    """A hash of each of those that was rendered (feeds, sitemap, search index)."""
+    skeleton: str
+    """`Skeleton.made_by` of the skeleton of the site (see `zhuanlan.patch`)."""
+
+
+def _patch_bodies(
+    last: LastBuild,
+    store: BuildCacheStore,
+    structure: str,
+    sources: ProjectSources,
+    options: BuildOptions,
+    root: Path,
+    output: Path,
+    new: Path,
+    search: SearchStage,
+) -> Made | None:
+    """The last build's site with the pages, feeds and search entries of the articles
+    whose bodies alone were edited made again (see `zhuanlan.patch`); None, having
+    written nothing, when anything else may have changed."""
+    from zhuanlan.patch import patch_bodies
+
+    skeleton = store.load_skeleton() if last.skeleton else None
+    if skeleton is None or (skeleton.made_by, skeleton.structure) != (last.skeleton, structure):
+        return None
+    recorded = last.sources.files
+    edited = [
+        source
+        for column in sources.columns
+        for source in column.articles
+        if source.path not in recorded or recorded[source.path][1] != source.digest
+    ]
+    patch = patch_bodies(skeleton, edited, options, root, output, last.written)
+    # The search index: the one guessed from the texts alone is right.
+    if patch is None or (skeleton.config.search and not search.take_guess()):
+        return None
+    store.add_parsed(patch.parsed)
+    write_files(new, [page for page, _ in patch.pages.values()])
+    written = {path: last.written[path] for path in skeleton.machine_readable}
+    write_files(new, mark_unchanged(patch.feeds, {}, written))
+    files = list(skeleton.machine_readable)
+    files += write_files(new, [OutputFile(path, source=source) for path, source in skeleton.copied])
+    pages = dict(last.pages)
+    pages.update((url, key) for url, (_, key) in patch.pages.items())
+    return Made(last.summary, pages, list(patch.pages), files, written, skeleton.made_by)
 
 
 def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:
@@ -244,20 +346,24 @@ def _output_untouched(last: LastBuild, output: Path) -> bool:
 
 
 def input_fingerprint(
-    root: Path, sources: ProjectSources, options: BuildOptions, engine: str
+    root: Path, sources: ProjectSources, options: BuildOptions, engine: str, *, texts: bool = True
 ) -> str:
-    """A hash of everything a build reads: texts, assets, templates, options, engine."""
+    """A hash of everything a build reads: texts, assets, templates, options, engine.
+
+    Without `texts`, of everything but the articles' texts (their files are in).
+    """
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{engine}\0{options!r}\n".encode())
     files = [sources.site_file] if sources.site_file else []
     for column in sources.columns:
         files += [column.column_file] if column.column_file else []
-        files += column.articles
         for asset in column.assets:
             status = (root / CONTENT_DIR / column.folder / asset).stat()
             digest.update(
                 f"{column.folder}/{asset}\0{status.st_size}\0{status.st_mtime_ns}\n".encode()
             )
+        for article in column.articles:
+            digest.update(f"{article.path}\0{article.digest if texts else ''}\n".encode())
     for source in files:
         digest.update(f"{source.path}\0{source.digest}\n".encode())
     digest.update(repr(theme_fingerprint(root)).encode())

@@ -1,6 +1,6 @@
 """The build cache on disk, ``.zhuanlan-cache/`` at the project root.
 
-Three things are kept between runs of ``zhuanlan build``:
+Five things are kept between runs of ``zhuanlan build``:
 - every file's parse (front matter checked, Markdown rendered), keyed by a hash of the
   file's text, so an unchanged file is never parsed again; one file per column, so an
   edit rewrites one column's;
@@ -12,7 +12,9 @@ Three things are kept between runs of ``zhuanlan build``:
   With it, the status and digest of every article file, so that a file whose status is
   the same is not read and hashed again (see `load.ReadBefore`);
 - the site that the last build replaced, as a spare to build the next one in (see
-  `write.carry_over`): most of its files are the current site's, hard-linked.
+  `write.carry_over`): most of its files are the current site's, hard-linked;
+- the skeleton of the last full build's site: what a rebuild after edits to article
+  bodies alone needs to make their pages without the site model (see `zhuanlan.patch`).
 The cache is an optimisation only: anything wrong with it (a newer or older format, a
 truncated file, a different engine version) makes the build ignore it and start over,
 never trust it. It lives outside ``site/``, so deleting ``site/`` keeps it.
@@ -38,10 +40,11 @@ from zhuanlan.parallel import collector_paused
 
 if TYPE_CHECKING:
     from zhuanlan.parse import ParseCache
+    from zhuanlan.patch import Skeleton
     from zhuanlan.search.index import SearchCache, SearchPlan
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 14
+FORMAT = 15
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -49,6 +52,8 @@ _LEGACY_PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
 _SEARCH_PLAN = "search-plan.pickle"
+_SEARCH_TEXTS = "search-texts"
+_SKELETON = "skeleton.pickle"
 SPARE_SITE = "spare-site"
 """The spare site's folder in the cache."""
 
@@ -98,6 +103,9 @@ class LastBuild:
     """The `folder_state` that the site it replaced, kept as the spare (see
     `write.staging_folder`), should have: as the build before left it. Checked before
     the spare is used; empty when there was no build before."""
+    skeleton: str
+    """`Skeleton.made_by` of the skeleton of its site (see `zhuanlan.patch`): a build
+    after edits to bodies alone takes its site to be that one's."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""
@@ -149,6 +157,14 @@ class BuildCacheStore:
         self._save_folder(_PARSED, {_digest(repr(sorted(g))): g for g in groups.values()})
         (self.folder / _LEGACY_PARSED).unlink(missing_ok=True)
 
+    def add_parsed(self, cache: ParseCache) -> None:
+        """Keep more parses, in a file of their own, without reading or rewriting the
+        others (a build that made no site model, see `zhuanlan.patch`): the next build
+        that saves the parse cache puts them in their columns' files."""
+        entries = cache.entries()
+        if entries:
+            self._save(f"{_PARSED}/{_digest(repr(sorted(entries)))}.pickle", entries)
+
     def load_last_build(self) -> LastBuild | None:
         """The previous build's fingerprint, if there is a trustworthy one."""
         last = self._load(_LAST_BUILD)
@@ -175,7 +191,18 @@ class BuildCacheStore:
                 self._trusted[_SEARCH].add(name)
             else:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
-        return SearchCache(chunks)
+        return SearchCache(chunks, keep_texts=self.save_search_texts)
+
+    def save_search_texts(self, key: bytes, texts: dict[str, str]) -> None:
+        """Keep the texts of the search chunk `key` (see `SearchCache.keep_texts`)."""
+        self._save(f"{_SEARCH_TEXTS}/{key.hex()}.pickle", texts)
+
+    def load_search_texts(self, key: bytes) -> dict[str, str]:
+        """The texts kept for the search chunk `key`; none if they cannot be trusted."""
+        texts = self._load(f"{_SEARCH_TEXTS}/{key.hex()}.pickle")
+        if isinstance(texts, dict) and all(isinstance(text, str) for text in texts.values()):
+            return texts
+        return {}
 
     def search_keys(self) -> set[bytes]:
         """The keys of the search chunks kept, without loading them (some may turn out
@@ -188,6 +215,8 @@ class BuildCacheStore:
         With them, what the index was made of (`load_search_plan`), without the texts."""
         chunks = cache.chunks if cache is not None else {}
         self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in chunks.items()})
+        # Their texts, written as they were indexed: only those of other chunks go.
+        self._keep_only(_SEARCH_TEXTS, (key.hex() for key in chunks))
         if plan is not None:
             self._save(_SEARCH_PLAN, plan.without_texts())
         else:
@@ -203,6 +232,21 @@ class BuildCacheStore:
         if plan is not None:
             self.problem = f"缓存 {CACHE_DIR}/{_SEARCH_PLAN} 的格式不符，已忽略并重新生成"
         return None
+
+    def load_skeleton(self) -> Skeleton | None:
+        """The skeleton of the last full build's site (see `zhuanlan.patch`)."""
+        from zhuanlan.patch import Skeleton
+
+        skeleton = self._load(_SKELETON)
+        if isinstance(skeleton, Skeleton):
+            return skeleton
+        if skeleton is not None:
+            self.problem = f"缓存 {CACHE_DIR}/{_SKELETON} 的格式不符，已忽略并重新生成"
+        return None
+
+    def save_skeleton(self, skeleton: Skeleton) -> None:
+        """Keep the skeleton of a full build's site, for the next build to patch."""
+        self._save(_SKELETON, skeleton)
 
     def _load_folder(
         self, folder: str, unpickler: type[pickle.Unpickler] = pickle.Unpickler
@@ -221,7 +265,11 @@ class BuildCacheStore:
         for name, value in wanted.items():
             if name not in self._trusted[folder]:
                 self._save(f"{folder}/{name}.pickle", value)
-        for name in set(self._folder_files(folder)) - wanted.keys():
+        self._keep_only(folder, wanted.keys())
+
+    def _keep_only(self, folder: str, names: Iterable[str]) -> None:
+        """Delete the files of a cache folder but those with these names."""
+        for name in set(self._folder_files(folder)).difference(names):
             (self.folder / folder / f"{name}.pickle").unlink(missing_ok=True)
         # What a build killed while saving left: half-written temporary files.
         for stray in (self.folder / folder).glob(".*.pickle.*"):

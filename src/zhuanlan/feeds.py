@@ -101,6 +101,23 @@ def _feed(
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def replace_entry(feed: bytes, base: str, article: Article) -> bytes | None:
+    """`feed` with the entry of `article` made again (after an edit of its body), or None
+    when the feed carries no entry for it.
+
+    Exact: an entry is the lines from ``  <entry>`` to ``  </entry>``, and no text inside
+    one can hold such a line or an ``<id>`` line, since every text in it is escaped.
+    """
+    text = feed.decode("utf-8")
+    identity = f"\n    <id>{escape(absolute(base, article.url))}</id>\n"
+    found = text.find(identity)
+    if found < 0:
+        return None
+    start = text.rindex("\n  <entry>\n", 0, found) + 1
+    end = text.index("\n  </entry>\n", found) + len("\n  </entry>")
+    return (text[:start] + "\n".join(_entry(base, article)) + text[end:]).encode("utf-8")
+
+
 def _entry(base: str, article: Article) -> list[str]:
     link = absolute(base, article.url)
     lines = [

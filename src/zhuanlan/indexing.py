@@ -14,12 +14,13 @@ change. So, by what the last build left (see `SearchStage`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from zhuanlan.cache import BuildCacheStore
 from zhuanlan.errors import Problems
@@ -27,10 +28,12 @@ from zhuanlan.load import ProjectSources, SourceFile
 from zhuanlan.model import Site
 from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import Background
-from zhuanlan.parse import parse_article
-from zhuanlan.search.index import SearchCache, SearchPlan, index_files
-from zhuanlan.search.postings import CHUNK_DOCUMENTS
 from zhuanlan.write import settle, side_folder, write_files
+
+# What makes the index (NumPy, and Markdown to parse texts again) is imported where it
+# is used: a build forks the guess's child first, and both then import at once.
+if TYPE_CHECKING:
+    from zhuanlan.search.index import SearchCache, SearchPlan
 
 
 class SearchStage:
@@ -55,6 +58,8 @@ class SearchStage:
         self._exits = ExitStack()
         self._plan: SearchPlan | None = None
         self._guess: tuple[Path, Background[SearchWritten | None]] | None = None
+        self._guess_again: Callable[[], SearchWritten | None] | None = None
+        """The guess made here, over what its child may have left."""
         self._alongside: Background[SearchWritten] | None = None
         self._done: SearchWritten | None = None
 
@@ -77,6 +82,7 @@ class SearchStage:
         aside = self._exits.enter_context(side_folder(output))
         work = partial(guess_search_index, sources, self._store, aside, self._previous)
         self._guess = aside, self._exits.enter_context(Background(work))
+        self._guess_again = partial(work, again=True)
 
     def plan(self, site: Site) -> None:
         """The model is made: use the guess if it was right, or else start the index in
@@ -87,6 +93,8 @@ class SearchStage:
         guessed = guess[1].result(lambda: None) if guess is not None else None
         if not site.config.search:
             return
+        from zhuanlan.search.index import SearchPlan
+
         plan = self._plan = SearchPlan.of(site)
         if guess is not None and guessed is not None and guessed.keys == plan.keys:
             settle(guess[0], self._folder, ())
@@ -95,13 +103,27 @@ class SearchStage:
         if self._current_site is None and plan.unindexed(self._store.search_keys()) <= 1:
             self._alongside = self._exits.enter_context(Background(self._write))
 
+    def take_guess(self) -> bool:
+        """Use the guess without a site model: for a build that knows that articles
+        changed in their bodies alone (see `zhuanlan.patch`), for which the guess is
+        right. False when there was no guess or it failed: the build then makes the
+        model and calls `plan`."""
+        guess, self._guess = self._guess, None
+        # Made here if there was no child (or it failed): the patch needs it.
+        guessed = guess[1].result(self._guess_again) if guess is not None else None
+        if guess is None or guessed is None:
+            return False
+        settle(guess[0], self._folder, ())
+        self._done = guessed
+        return True
+
     def finish(self) -> SearchWritten | None:
         """The index written (None: the site has none, and its cache is dropped)."""
+        if self._done is not None:
+            return self._done
         if self._plan is None:
             self._store.save_search(None)  # tens of megabytes, for nothing now
             return None
-        if self._done is not None:
-            return self._done
         if self._alongside is not None:
             # If the child failed, the files it wrote are replaced.
             return self._alongside.result(partial(self._write, replace=True))
@@ -149,6 +171,8 @@ def write_search_index(
     already, see `write_files`, which `replace` is passed to). `cache`: the search cache,
     if it is loaded already.
     """
+    from zhuanlan.search.index import index_files
+
     cache = cache if cache is not None else store.load_search()
     hashes: dict[str, str] = {}
     files = mark_unchanged(index_files(plan, cache), previous, hashes)
@@ -160,7 +184,12 @@ def write_search_index(
 
 
 def guess_search_index(
-    sources: ProjectSources, store: BuildCacheStore, folder: Path, previous: Mapping[str, str]
+    sources: ProjectSources,
+    store: BuildCacheStore,
+    folder: Path,
+    previous: Mapping[str, str],
+    *,
+    again: bool = False,
 ) -> SearchWritten | None:
     """The search index written into `folder` before the site model is made, on the guess
     that only the texts of articles changed since the last index (an edit): the last
@@ -168,8 +197,13 @@ def guess_search_index(
     guess to make, or it changes more than one chunk (then it is not worth making early).
 
     Whether the guess was right is for the caller to check: the index it made is the one
-    the site needs exactly when the keys are the same (see `_chunk_key`).
+    the site needs exactly when the keys are the same (see `_chunk_key`). `again`: made
+    over what a child that failed may have written into `folder`.
     """
+    from zhuanlan.parse import parse_article
+    from zhuanlan.search.index import SearchPlan
+    from zhuanlan.search.postings import CHUNK_DOCUMENTS
+
     last = store.load_search_plan()
     if last is None:
         return None
@@ -177,7 +211,10 @@ def guess_search_index(
     if any(document.path not in articles for document in last.documents):
         return None
     documents = [
-        replace(document, version=articles[document.path].digest) for document in last.documents
+        document
+        if document.version == articles[document.path].digest
+        else replace(document, version=articles[document.path].digest)
+        for document in last.documents
     ]
     plan = SearchPlan.of_documents(documents)
     # The chunks that load, not those whose files are there: one that does not load is
@@ -186,11 +223,17 @@ def guess_search_index(
     starts = plan.chunk_starts(cache.chunks.keys())
     if len(starts) > 1:
         return None
-    # The chunk to index needs its documents' texts: each parsed again, as the parse
-    # stage does (links resolved later change attributes only, never the text).
+    # The chunk to index needs its documents' texts: those kept when it was indexed
+    # last, and the others' articles parsed again, as the parse stage does (links
+    # resolved later change attributes only, never the text).
     for start in starts:
+        chunk = start // CHUNK_DOCUMENTS
+        kept = store.load_search_texts(last.keys[chunk]) if chunk < len(last.keys) else {}
         for number in range(start, min(start + CHUNK_DOCUMENTS, len(documents))):
             document, source = documents[number], articles[documents[number].path]
+            if document.version in kept:
+                documents[number] = replace(document, text=kept[document.version])
+                continue
             parsed = parse_article(source, Problems()) if _as_recorded(source) else None
             # A title or date changed: the guess is wrong, no need to make it.
             if parsed is None or (parsed.meta.title, parsed.meta.date) != (
@@ -200,7 +243,7 @@ def guess_search_index(
                 return None
             documents[number] = replace(document, body=parsed.body)
     return write_search_index(
-        SearchPlan(documents, plan.keys), store, folder, previous, None, cache=cache
+        SearchPlan(documents, plan.keys), store, folder, previous, None, replace=again, cache=cache
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -20,6 +20,18 @@ class OutputFile:
     """The file to copy, for static files and assets."""
     unchanged: bool = False
     """Identical to the file at this path in the previous build (with a `RenderCache`)."""
+    digest: str | None = None
+    """`content_digest` of the content, when worked out already (files kept in a cache)."""
+
+    def with_digest(self) -> OutputFile:
+        """The same file, its content's digest worked out."""
+        assert self.content is not None
+        return replace(self, digest=content_digest(self.content))
+
+
+def content_digest(content: bytes) -> str:
+    """The hash a build records of each file it renders, to tell whether it changed."""
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
 def mark_unchanged(
@@ -29,7 +41,7 @@ def mark_unchanged(
     linked from the last build, not written again); each one's hash put in `written`."""
     for item in outputs:
         if item.content is not None:
-            digest = hashlib.blake2b(item.content, digest_size=16).hexdigest()
+            digest = item.digest or content_digest(item.content)
             written[item.path] = digest
             if previous.get(item.path) == digest:
                 item = OutputFile(item.path, unchanged=True)

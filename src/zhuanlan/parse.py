@@ -125,6 +125,10 @@ class ParseCache:
         result: T = entry[0]
         return result
 
+    def parse_article(self, source: SourceFile, problems: Problems) -> ParsedArticle | None:
+        """`parse_article` of `source`, kept under the key of its text."""
+        return self.parse(_article_key(source), problems, partial(parse_article, source))
+
     def __contains__(self, key: tuple[str, ...]) -> bool:
         return key in self._results
 
@@ -275,8 +279,7 @@ def _parse_column(
     articles = tuple(
         article
         for source in sources.articles
-        if (article := cache.parse(_article_key(source), problems, partial(parse_article, source)))
-        is not None
+        if (article := cache.parse_article(source, problems)) is not None
     )
     if sources.column_file is None:
         return None

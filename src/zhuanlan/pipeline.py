@@ -57,9 +57,19 @@ def model_site(
     return site
 
 
+@dataclass(frozen=True)
+class PageKeys:
+    """Every page's key: a hash of everything it shows (see `page_dependencies`)."""
+
+    pages: dict[str, str]
+    """By page URL."""
+    columns: dict[str, str]
+    """The key of each column's pages, by slug (its articles' pages add their text's)."""
+
+
 def plan_pages(
     site: Site, root: Path, sources: ProjectSources, frame: str
-) -> tuple[Renderer, dict[str, str]]:
+) -> tuple[Renderer, PageKeys]:
     """The renderer of `site` and every page's key (`page_dependencies`)."""
     renderer = Renderer(site, root)
     return renderer, page_dependencies(sources, site, renderer, frame)
@@ -67,7 +77,7 @@ def plan_pages(
 
 def page_dependencies(
     sources: ProjectSources, site: Site, renderer: Renderer, frame: str
-) -> dict[str, str]:
+) -> PageKeys:
     """For every page, a hash of everything it shows.
 
     Every page depends on the frame (templates, options, engine), the site settings,
@@ -93,14 +103,24 @@ def page_dependencies(
     }
     for column in site.columns:
         for article in column.articles:
-            keys[article_dependency(article)] = _digest(keys[column.slug], digests[article.path])
+            keys[article_dependency(article)] = article_key(
+                keys[column.slug], digests[article.path]
+            )
     titles = repr(sorted((column.slug, column.title) for column in site.columns))
     for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
         counts = [f"{term.name}:{len(term.articles)}" for term in terms]
         keys["terms", taxonomy] = _digest(shared, *counts)
         for term in terms:
             keys["term", taxonomy, term.name] = _digest(shared, titles, shown(term.articles))
-    return {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages}
+    return PageKeys(
+        {url: keys[depends_on] for url, _, depends_on, _ in renderer.pages},
+        {column.slug: keys[column.slug] for column in site.columns},
+    )
+
+
+def article_key(column_key: str, digest: str) -> str:
+    """The key of an article's page: its column's pages' key and its text's digest."""
+    return _digest(column_key, digest)
 
 
 class _CardTexts:

@@ -13,7 +13,7 @@ import posixpath
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -112,13 +112,12 @@ class Renderer:
     def render(self, index: int) -> OutputFile:
         """Render page number `index`; raise `ContentError` for a template error."""
         url, template, _, context = self.pages[index]
-        try:
-            html = self.environment.get_template(template).render(
-                config=self.site.config, nav=self.nav, page_url=url, **context
-            )
-        except jinja2.TemplateError as error:
-            raise ContentError([_template_problem(error, self.dirs, self.root)]) from None
-        return OutputFile(url, html.encode("utf-8"))
+        return self.frame.render(url, template, context)
+
+    @cached_property
+    def frame(self) -> PageFrame:
+        """What every page of this site is rendered with."""
+        return PageFrame(self.environment, self.dirs, self.root, self.site.config, self.nav)
 
     def other_files(self, search: SearchCache | None = None) -> Iterator[OutputFile]:
         """Feeds, sitemap, the theme's static files, the columns' assets, the search index.
@@ -133,8 +132,55 @@ class Renderer:
     def files_besides_search(self) -> Iterator[OutputFile]:
         """`other_files` but the search index, for a build that makes it elsewhere."""
         yield from machine_readable_outputs(self.site)
+        yield from self.copied_files()
+
+    def copied_files(self) -> Iterator[OutputFile]:
+        """The theme's static files and the columns' assets: files copied as they are."""
         yield from _static_files(self.dirs)
         yield from _assets(self.site, self.root)
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """What every page is rendered with, besides what it shows: the templates, the site
+    settings and the header navigation."""
+
+    environment: jinja2.Environment
+    dirs: list[Path]
+    """The template folders, the project's first."""
+    root: Path
+    config: SiteConfig
+    nav: tuple[NavLink, ...]
+
+    def render(self, url: str, template: str, context: dict[str, Any]) -> OutputFile:
+        """The page at `url`; raise `ContentError` for a template error."""
+        try:
+            html = self.environment.get_template(template).render(
+                config=self.config, nav=self.nav, page_url=url, **context
+            )
+        except jinja2.TemplateError as error:
+            raise ContentError([_template_problem(error, self.dirs, self.root)]) from None
+        return OutputFile(url, html.encode("utf-8"))
+
+
+def load_templates(root: Path) -> tuple[jinja2.Environment, list[Path]]:
+    """The templates of the project at `root` (its own, then the theme's), and their folders."""
+    dirs = template_dirs(root)
+    return _environment(dirs), dirs
+
+
+def article_page(listed: Column[ArticleCard], article: Article) -> tuple[str, str, dict[str, Any]]:
+    """(URL, template, context) of an article's page, given its column as lists show it."""
+    previous, following = listed.neighbours(article.url)
+    context = {
+        "current_slug": listed.slug,
+        "column": listed,
+        "article": article,
+        "part": listed.part(article.section),
+        "previous": previous,
+        "next": following,
+    }
+    return article.url, "article.html", context
 
 
 def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> list[OutputFile]:
@@ -307,15 +353,8 @@ def _pages(
                 {**base, "pagination": pagination, "articles": chunk},
             )
         for article in column.articles:
-            previous, following = listed.neighbours(article.url)
-            context = {
-                **base,
-                "article": article,
-                "part": column.part(article.section),
-                "previous": previous,
-                "next": following,
-            }
-            yield article.url, "article.html", article_dependency(article), context
+            url, template, context = article_page(listed, article)
+            yield url, template, article_dependency(article), context
     titles = {column.slug: column.title for column in site.columns}
     for taxonomy, terms in (("tags", site.tags), ("branch", site.branches)):
         if not terms:

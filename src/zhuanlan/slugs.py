@@ -39,6 +39,11 @@ def remember_slugs(slugs: Mapping[str, str]) -> None:
     _SPELLED.update(slugs)
 
 
+def remembered_slugs() -> dict[str, str]:
+    """Every slug `remember_slugs` was given in this process (to keep for later runs)."""
+    return dict(_SPELLED)
+
+
 def needs_pinyin(name: str) -> bool:
     """Whether slugging `name` needs pypinyin (it has characters beyond ASCII)."""
     return not unicodedata.normalize("NFKC", name).isascii()

@@ -79,7 +79,10 @@ class Document:
     """The date as the page shows it."""
     path: str
     """The article's source file (what an index made before the site model is matched by,
-    see `zhuanlan.pipeline.guess_search_index`); not in the index."""
+    see `zhuanlan.indexing.guess_search_index`); not in the index."""
+    text: str | None = None
+    """Its text as indexed (`document_text`), when known already: then `body` is not
+    needed (see `SearchCache.keep_texts`)."""
 
 
 def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator[OutputFile]:
@@ -121,7 +124,9 @@ class SearchPlan:
 
     def without_texts(self) -> SearchPlan:
         """The same plan without the documents' bodies: what identifies the index."""
-        return SearchPlan([replace(document, body=None) for document in self.documents], self.keys)
+        return SearchPlan(
+            [replace(document, body=None, text=None) for document in self.documents], self.keys
+        )
 
     def unindexed(self, known: Collection[bytes]) -> int:
         """How many chunks are not among `known` keys: those to be indexed."""
@@ -151,9 +156,8 @@ def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[
     yield _script("index", manifest)
     for kind, merged, shards in (("b", bigrams, bigram_shards), ("u", unigrams, unigram_shards)):
         for number, (keys, members) in enumerate(shards):
-            records = [merged.record(member) for member in members]
-            ends = list(accumulate(len(record) for record in records))
-            yield _shard_script(f"{kind}/{number}", keys, ends, b"".join(records))
+            ends = list(accumulate(merged.sizes[member] for member in members))
+            yield _shard_script(f"{kind}/{number}", keys, ends, merged.records(members))
     for chunk in chunks:
         yield from chunk.files
 
@@ -199,10 +203,23 @@ class SearchCache:
     """
 
     chunks: dict[bytes, IndexedChunk] = field(default_factory=dict)
+    keep_texts: Callable[[bytes, dict[str, str]], None] | None = None
+    """Where the texts of each chunk indexed go, by its key, each document's by its
+    `Document.version`: a chunk indexed again after an edit takes its unchanged
+    documents' texts from there instead of parsing their articles again. Called in
+    the worker that indexed the chunk, so the texts never reach the build process."""
 
 
-# The documents being indexed: set just before the workers start, inherited by them.
-_job: list[Document] | None = None
+@dataclass(frozen=True)
+class _Job:
+    """The documents being indexed: set just before the workers start, inherited by them."""
+
+    documents: list[Document]
+    keys: list[bytes]
+    keep_texts: Callable[[bytes, dict[str, str]], None] | None
+
+
+_job: _Job | None = None
 
 
 def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedChunk]:
@@ -212,7 +229,7 @@ def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedCh
     starts = range(0, len(documents), CHUNK_DOCUMENTS)
     known = cache.chunks if cache else {}
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
-    _job = documents
+    _job = _Job(documents, keys, cache.keep_texts if cache else None)
     try:
         fresh = dict(
             zip(missing, map_parallel(_index_chunk, missing, minimum_batch=1), strict=True)
@@ -248,9 +265,12 @@ def _chunk_key(documents: list[Document], start: int) -> bytes:
 def _index_chunk(start: int) -> IndexedChunk:
     """The chunk of documents from `start` on, indexed and written (in a worker)."""
     assert _job is not None
-    documents = _job[start : start + CHUNK_DOCUMENTS]
-    texts = [document_text(document.title, _body(document).html) for document in documents]
+    documents = _job.documents[start : start + CHUNK_DOCUMENTS]
+    texts = [_text(document) for document in documents]
     number = start // CHUNK_DOCUMENTS
+    if _job.keep_texts is not None:
+        versions = (document.version for document in documents)
+        _job.keep_texts(_job.keys[number], dict(zip(versions, texts, strict=True)))
     postings = chunk_postings(number, texts)
     code = TextCode.for_counts(Counter(postings.characters))
     files = [_script(f"t/{number}", {"one": code.one, "table": "".join(code.chars)})]
@@ -268,7 +288,8 @@ def _index_chunk(start: int) -> IndexedChunk:
         postings,
         tuple(len(text) for text in texts),
         tuple(text.index(TITLE_SEPARATOR) for text in texts),
-        tuple(files),
+        # Hashed once: they are the same files in every build until the chunk changes.
+        tuple(file.with_digest() for file in files),
     )
     # The arrays a chunk is indexed with (tens of megabytes) stay in the heap when
     # freed, in every process, unless given back.
@@ -277,11 +298,13 @@ def _index_chunk(start: int) -> IndexedChunk:
     return indexed
 
 
-def _body(document: Document) -> RenderedMarkdown:
-    """The body of a document to index; one kept without its text is never indexed."""
+def _text(document: Document) -> str:
+    """The text of a document to index; one kept without its text is never indexed."""
+    if document.text is not None:
+        return document.text
     if document.body is None:
         raise ValueError(f"no text kept to index for {document.path}")
-    return document.body
+    return document_text(document.title, document.body.html)
 
 
 def _bigram(key: int) -> str:

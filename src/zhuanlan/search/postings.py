@@ -209,12 +209,28 @@ class Merged:
 
     def record(self, number: int) -> bytes:
         """The record of key number `number`: its segments, joined."""
-        first, last = self.bounds[number], self.bounds[number + 1]
+        return self._segments(self.bounds[number], self.bounds[number + 1])
+
+    def records(self, numbers: list[int]) -> bytes:
+        """The records of these keys, one after the other."""
+        # Keys of a shard are mostly consecutive numbers: their segments are too, and
+        # joined at once (a join per record took a third of the time of an edit's index).
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return self._segments(self.bounds[numbers[0]], self.bounds[numbers[-1] + 1])
+        return b"".join(map(self.record, numbers))
+
+    def _segments(self, first: int, last: int) -> bytes:
+        data = self.data
         return b"".join(
-            self.data[chunk][begin:end]
-            for chunk, begin, end in zip(
-                self.chunk[first:last], self.begin[first:last], self.end[first:last], strict=True
-            )
+            [
+                data[chunk][begin:end]
+                for chunk, begin, end in zip(
+                    self.chunk[first:last],
+                    self.begin[first:last],
+                    self.end[first:last],
+                    strict=True,
+                )
+            ]
         )
 
 
