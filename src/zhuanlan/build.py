@@ -11,10 +11,10 @@ import hashlib
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
+from zhuanlan.indexing import SearchGuess, SearchStage
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.mirror import wait_for
 from zhuanlan.model import BuildOptions, SiteSummary
@@ -38,9 +38,6 @@ from zhuanlan.write import (
     staging_folder,
     write_files,
 )
-
-if TYPE_CHECKING:
-    from zhuanlan.indexing import SearchStage
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,12 @@ def _build(
     # The helper that carries them is forked now, before the texts are read (see
     # `Standby`), and given the work later.
     linker = Standby(carry_over, needed=bool(carried))
+    # So is the one that guesses the search index after an edit, which loads the last
+    # index meanwhile (see `SearchGuess`).
+    guess = SearchGuess(store, root)
+    guesser = Standby(
+        guess, needed=bool(carried) and store.has_search_plan(), prepare=guess.prepare
+    )
     try:
         problems = Problems()
         # Read everything first, so an unreadable file is reported with all other problems.
@@ -146,8 +149,6 @@ def _build(
             side_folder(output) if carried else nullcontext(folder) as new,
         ):
             with linker.running(output, folder, carried, spare):
-                from zhuanlan.indexing import SearchStage
-
                 # Files unchanged since the last build are linked from the current site
                 # (or carried over already).
                 previous = last.written if last else {}
@@ -155,7 +156,7 @@ def _build(
                 structure = input_fingerprint(root, sources, options, store.engine, texts=False)
                 with SearchStage(store, new, previous, current_site) as search:
                     if carried:
-                        search.guess(sources, output)
+                        search.guess(guesser, sources, output)
                     # There is work: only now import what does it (Markdown, Jinja2,
                     # NumPy), which takes longer than everything above.
                     from zhuanlan.patch import skeleton_of
@@ -227,6 +228,7 @@ def _build(
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
+        guesser.close()
     count = len(pages) + len(files)
     # What the next build needs to bring the spare up to this site: what this build
     # changed in the site it replaced; nothing when it had none and the spare is made

@@ -5,7 +5,8 @@ Five things are kept between runs of ``zhuanlan build``:
   file's text, so an unchanged file is never parsed again; one file per column, so an
   edit rewrites one column's;
 - the search index's chunks, one file each, named by a hash of the articles they index,
-  so an edit re-indexes one chunk of 128 articles, not the archive;
+  so an edit re-indexes one chunk of 128 articles, not the archive; with each chunk's
+  texts (``search-texts/``), so that re-indexing it parses only the articles edited;
 - the fingerprint of the last successful build: a hash of every input (texts, asset
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.
@@ -221,6 +222,10 @@ class BuildCacheStore:
             self._save(_SEARCH_PLAN, plan.without_texts())
         else:
             (self.folder / _SEARCH_PLAN).unlink(missing_ok=True)
+
+    def has_search_plan(self) -> bool:
+        """Whether a plan of the last search index is kept (maybe not one that loads)."""
+        return (self.folder / _SEARCH_PLAN).is_file()
 
     def load_search_plan(self) -> SearchPlan | None:
         """The plan of the last search index made, without the documents' texts."""

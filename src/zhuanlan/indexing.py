@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 from zhuanlan.cache import BuildCacheStore
 from zhuanlan.errors import Problems
-from zhuanlan.load import ProjectSources, SourceFile
+from zhuanlan.load import ProjectSources, RecordedSourceFile, SourceFile
 from zhuanlan.model import Site
 from zhuanlan.output import mark_unchanged
-from zhuanlan.parallel import Background
+from zhuanlan.parallel import Background, Standby
 from zhuanlan.write import settle, side_folder, write_files
 
 # What makes the index (NumPy, and Markdown to parse texts again) is imported where it
@@ -57,9 +57,9 @@ class SearchStage:
         self._previous, self._current_site = previous, current_site
         self._exits = ExitStack()
         self._plan: SearchPlan | None = None
-        self._guess: tuple[Path, Background[SearchWritten | None]] | None = None
-        self._guess_again: Callable[[], SearchWritten | None] | None = None
-        """The guess made here, over what its child may have left."""
+        self._guess: tuple[Path, Standby[SearchWritten | None]] | None = None
+        self._guess_again: Callable[..., SearchWritten | None] | None = None
+        """The guess made here, over what its helper may have left."""
         self._alongside: Background[SearchWritten] | None = None
         self._done: SearchWritten | None = None
 
@@ -74,15 +74,21 @@ class SearchStage:
     ) -> None:
         self._exits.__exit__(kind, error, traceback)
 
-    def guess(self, sources: ProjectSources, output: Path) -> None:
-        """Start making the index the last one would be with the texts of `sources`,
-        aside (beside `output`), in a child. Only for a build that carries the last
-        build's files over (`current_site` is None)."""
+    def guess(
+        self, guesser: Standby[SearchWritten | None], sources: ProjectSources, output: Path
+    ) -> None:
+        """Have `guesser` (running a `SearchGuess`) make the index the last one would be
+        with the texts of `sources`, aside (beside `output`). Only for a build that
+        carries the last build's files over (`current_site` is None)."""
         assert self._current_site is None
         aside = self._exits.enter_context(side_folder(output))
-        work = partial(guess_search_index, sources, self._store, aside, self._previous)
-        self._guess = aside, self._exits.enter_context(Background(work))
-        self._guess_again = partial(work, again=True)
+        digests = {
+            source.path: source.digest for column in sources.columns for source in column.articles
+        }
+        guesser.start(digests, aside, self._previous)
+        self._exits.callback(guesser.close)
+        self._guess = aside, guesser
+        self._guess_again = partial(SearchGuess(self._store, sources.root), again=True)
 
     def plan(self, site: Site) -> None:
         """The model is made: use the guess if it was right, or else start the index in
@@ -90,7 +96,7 @@ class SearchStage:
         guess, self._guess = self._guess, None
         # Not made again here if it failed; waited for even if unused, since it keeps
         # its chunks in the cache.
-        guessed = guess[1].result(lambda: None) if guess is not None else None
+        guessed = guess[1].answer(lambda *_: None) if guess is not None else None
         if not site.config.search:
             return
         from zhuanlan.search.index import SearchPlan
@@ -110,7 +116,7 @@ class SearchStage:
         model and calls `plan`."""
         guess, self._guess = self._guess, None
         # Made here if there was no child (or it failed): the patch needs it.
-        guessed = guess[1].result(self._guess_again) if guess is not None else None
+        guessed = guess[1].answer(self._guess_again) if guess is not None else None
         if guess is None or guessed is None:
             return False
         settle(guess[0], self._folder, ())
@@ -183,8 +189,45 @@ def write_search_index(
     return SearchWritten(plan.keys, paths, hashes, store.problem)
 
 
+class SearchGuess:
+    """`guess_search_index`, for a helper forked as the build starts (`parallel.Standby`):
+    while the texts are read, it imports what indexing needs and loads the last index's
+    plan and chunks (a third of a second at 10,000 articles, off the build's path)."""
+
+    def __init__(self, store: BuildCacheStore, root: Path) -> None:
+        self._store, self._root = store, root
+        self._last: tuple[SearchPlan | None, SearchCache | None] | None = None
+
+    def prepare(self) -> None:
+        """Load the last index: what a guess starts from."""
+        last = self._store.load_search_plan()
+        self._last = last, self._store.load_search() if last is not None else None
+
+    def __call__(
+        self,
+        digests: Mapping[str, str],
+        folder: Path,
+        previous: Mapping[str, str],
+        *,
+        again: bool = False,
+    ) -> SearchWritten | None:
+        """`guess_search_index` of the articles with these `digests` (by path)."""
+        if self._last is None:
+            self.prepare()
+        assert self._last is not None
+        last, cache = self._last
+        if last is None or cache is None:
+            return None
+        return guess_search_index(
+            last, cache, digests, self._root, self._store, folder, previous, again=again
+        )
+
+
 def guess_search_index(
-    sources: ProjectSources,
+    last: SearchPlan,
+    cache: SearchCache,
+    digests: Mapping[str, str],
+    root: Path,
     store: BuildCacheStore,
     folder: Path,
     previous: Mapping[str, str],
@@ -192,34 +235,29 @@ def guess_search_index(
     again: bool = False,
 ) -> SearchWritten | None:
     """The search index written into `folder` before the site model is made, on the guess
-    that only the texts of articles changed since the last index (an edit): the last
-    index's documents, each with its article's current text. None when there is no
-    guess to make, or it changes more than one chunk (then it is not worth making early).
+    that only the texts of articles changed since the `last` index (an edit): its
+    documents, each with the current text of its article (their `digests`, by path;
+    `cache` holds the chunks indexed before). None when there is no guess to make, or
+    it changes more than one chunk (then it is not worth making early).
 
     Whether the guess was right is for the caller to check: the index it made is the one
     the site needs exactly when the keys are the same (see `_chunk_key`). `again`: made
-    over what a child that failed may have written into `folder`.
+    over what a helper that failed may have written into `folder`.
     """
-    from zhuanlan.parse import parse_article
     from zhuanlan.search.index import SearchPlan
     from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
-    last = store.load_search_plan()
-    if last is None:
-        return None
-    articles = {source.path: source for column in sources.columns for source in column.articles}
-    if any(document.path not in articles for document in last.documents):
+    if any(document.path not in digests for document in last.documents):
         return None
     documents = [
         document
-        if document.version == articles[document.path].digest
-        else replace(document, version=articles[document.path].digest)
+        if document.version == digests[document.path]
+        else replace(document, version=digests[document.path])
         for document in last.documents
     ]
     plan = SearchPlan.of_documents(documents)
     # The chunks that load, not those whose files are there: one that does not load is
     # indexed again, and needs its texts.
-    cache = store.load_search()
     starts = plan.chunk_starts(cache.chunks.keys())
     if len(starts) > 1:
         return None
@@ -230,10 +268,15 @@ def guess_search_index(
         chunk = start // CHUNK_DOCUMENTS
         kept = store.load_search_texts(last.keys[chunk]) if chunk < len(last.keys) else {}
         for number in range(start, min(start + CHUNK_DOCUMENTS, len(documents))):
-            document, source = documents[number], articles[documents[number].path]
+            document = documents[number]
             if document.version in kept:
                 documents[number] = replace(document, text=kept[document.version])
                 continue
+            # Imported only now: Markdown takes a tenth of a second to import, and
+            # the texts of unchanged articles are kept.
+            from zhuanlan.parse import parse_article
+
+            source = RecordedSourceFile(document.path, document.version, str(root / document.path))
             parsed = parse_article(source, Problems()) if _as_recorded(source) else None
             # A title or date changed: the guess is wrong, no need to make it.
             if parsed is None or (parsed.meta.title, parsed.meta.date) != (
@@ -248,7 +291,9 @@ def guess_search_index(
 
 
 def _as_recorded(source: SourceFile) -> bool:
-    """Whether the text of `source` is the one its digest was taken from: a file not
-    read by this build (see `RecordedSourceFile`) is read now, and may have been saved
-    again since its status was checked."""
-    return SourceFile(source.path, source.text).digest == source.digest
+    """Whether the text of `source` is the one its digest was taken from: the file is
+    read now, and may have been saved again since the build read it (or its status)."""
+    try:
+        return SourceFile(source.path, source.text).digest == source.digest
+    except OSError:  # gone or unreadable since
+        return False

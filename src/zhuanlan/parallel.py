@@ -172,6 +172,8 @@ class Standby(Generic[R]):
         self._child: multiprocessing.process.BaseProcess | None = None
         self._sending: Connection | None = None
         self._answers: Connection | None = None
+        self._started: tuple[object, ...] = ()
+        self._pending: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
         if (
             not needed
             or threading.active_count() > 1
@@ -234,11 +236,33 @@ class Standby(Generic[R]):
         """Run the function on `arguments` in the helper and return what it returns.
         If there is no helper, or it failed, `otherwise` (by default the function
         itself) runs on them here instead, so that an error is raised here."""
+        self.start(*arguments)
+        return self.answer(otherwise)
+
+    def start(self, *arguments: object) -> None:
+        """Have the helper run the function on `arguments` while this process goes on;
+        `answer` waits for what it returns."""
+        self._started = arguments
         child, sending, answers = self._take()
-        if child is not None and sending is not None and answers is not None:
+        if child is None or sending is None or answers is None:
+            return
+        try:
+            with sending:
+                sending.send((arguments, True))
+        except OSError:  # the helper died waiting (a broken pipe)
+            _stop(child)
+            answers.close()
+            return
+        self._pending = child, answers
+
+    def answer(self, otherwise: Callable[..., R] | None = None) -> R:
+        """What the function returned on the arguments given to `start`. If there is no
+        helper, or it failed, what `otherwise` (by default the function itself) returns
+        on them, run here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            child, answers = pending
             try:
-                with sending:
-                    sending.send((arguments, True))
                 answer: R = answers.recv()
                 child.join()
                 return answer
@@ -249,11 +273,14 @@ class Standby(Generic[R]):
                 raise
             finally:
                 answers.close()
-        return (otherwise or self._function)(*arguments)
+        return (otherwise or self._function)(*self._started)
 
     def close(self) -> None:
-        """Stop a helper that was given nothing (it may be busy preparing)."""
+        """Stop a helper whose answer was not asked for (it may be busy preparing, or
+        working: what it does is no longer wanted)."""
         child, sending, answers = self._take()
+        if self._pending is not None:
+            (child, answers), self._pending = self._pending, None
         for pipe in (sending, answers):
             if pipe is not None:
                 pipe.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -39,8 +39,12 @@ from zhuanlan.model import (
     year_url,
 )
 from zhuanlan.output import OutputFile, mark_unchanged
-from zhuanlan.search.index import SearchCache, search_index_files
 from zhuanlan.theme import TEMPLATES_DIR, fingerprint_of, template_dirs
+
+# The search index (and NumPy) is imported where it is made: a build that patches pages
+# (see `zhuanlan.patch`) leaves it to a child.
+if TYPE_CHECKING:
+    from zhuanlan.search.index import SearchCache
 
 STYLESHEET = f"{STATIC_DIR}/zhuanlan.css"
 SCRIPT = f"{STATIC_DIR}/zhuanlan.js"
@@ -78,7 +82,7 @@ class RenderCache:
     """What each taxonomy page showed: its terms (an index) or one term's cards."""
     rendered: int = 0
     """Pages rendered by the last build (the others were unchanged)."""
-    search: SearchCache = field(default_factory=SearchCache)
+    search: SearchCache = field(default_factory=lambda: _search_cache())
     """The search index's chunks, re-indexed only where articles changed."""
     environment: jinja2.Environment | None = None
     """The templates, loaded for `theme`: used again only while every template file's
@@ -127,6 +131,8 @@ class Renderer:
         """
         yield from self.files_besides_search()
         if self.site.config.search:
+            from zhuanlan.search.index import search_index_files
+
             yield from search_index_files(self.site, search)
 
     def files_besides_search(self) -> Iterator[OutputFile]:
@@ -181,6 +187,12 @@ def article_page(listed: Column[ArticleCard], article: Article) -> tuple[str, st
         "next": following,
     }
     return article.url, "article.html", context
+
+
+def _search_cache() -> SearchCache:
+    from zhuanlan.search.index import SearchCache
+
+    return SearchCache()
 
 
 def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> list[OutputFile]:

@@ -125,7 +125,13 @@ class SearchPlan:
     def without_texts(self) -> SearchPlan:
         """The same plan without the documents' bodies: what identifies the index."""
         return SearchPlan(
-            [replace(document, body=None, text=None) for document in self.documents], self.keys
+            [
+                document
+                if document.body is None and document.text is None
+                else replace(document, body=None, text=None)
+                for document in self.documents
+            ],
+            self.keys,
         )
 
     def unindexed(self, known: Collection[bytes]) -> int:
