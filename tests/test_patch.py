@@ -3,6 +3,7 @@ the result is always a cold build's, and any other edit goes the long way."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,14 @@ def _build(project: Path, models: list[int]) -> bool:
     """Build; whether a site model was made for it."""
     models.clear()
     built = run_build(project)
+    assert built.exit_code == 0, built.output
+    return bool(models)
+
+
+def _build_into(project: Path, output: Path, models: list[int]) -> bool:
+    """Build into `output`; whether a site model was made for it."""
+    models.clear()
+    built = run_build(project, "--output", str(output))
     assert built.exit_code == 0, built.output
     return bool(models)
 
@@ -180,3 +189,97 @@ def test_a_damaged_skeleton_is_not_trusted(
     _append(project, "\n再补充。\n")
     assert not _build(project, models)
     assert files(project / "site") == cold_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("add", "message"),
+    [
+        (lambda content: (content / "newcol").mkdir(), "专栏文件夹缺少专栏文件 _index.md"),
+        (
+            lambda content: (content / "stray.md").write_text("正文。\n", "utf-8"),
+            "文章必须放在专栏文件夹中",
+        ),
+    ],
+    ids=["folder-without-column-file", "article-outside-a-column"],
+)
+@pytest.mark.parametrize("body_edited", [True, False], ids=["with-body-edit", "alone"])
+def test_a_problem_found_reading_the_files_fails_the_build(
+    project: Path, add: Callable[[Path], None], message: str, body_edited: bool
+) -> None:
+    assert run_build(project).exit_code == 0
+    before = files(project / "site")
+    add(project / "content")
+    if body_edited:
+        _append(project, "\n补充。\n")
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert message in built.output
+    assert files(project / "site") == before
+
+
+def test_a_project_moved_elsewhere_copies_its_own_assets(
+    project: Path, tmp_path: Path, models: list[int]
+) -> None:
+    asset = project / "content/dajuan-2023/files/note.txt"
+    asset.parent.mkdir()
+    asset.write_text("附件一\n", "utf-8")
+    output = tmp_path / "published"
+    assert run_build(project, "--output", str(output)).exit_code == 0
+    # Moved (its files as they were), then a body edited.
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    _append(moved, "\n补充。\n")
+    assert not _build_into(moved, output, models)
+    assert (output / "dajuan-2023/files/note.txt").read_text("utf-8") == "附件一\n"
+    assert files(output) == cold_build(moved, tmp_path)
+    # Copied, and the copy's body edited after the first copy's asset: the copy's is
+    # published.
+    copy = tmp_path / "copy"
+    shutil.copytree(moved, copy, symlinks=True)
+    (moved / "content/dajuan-2023/files/note.txt").write_text("另一个附件\n", "utf-8")
+    _append(copy, "\n再补充。\n")
+    assert not _build_into(copy, output, models)
+    assert (output / "dajuan-2023/files/note.txt").read_text("utf-8") == "附件一\n"
+
+
+def _theme_article_with(project: Path, line: str) -> None:
+    """The project's own article template: the theme's with `line` added."""
+    templates = project / "templates"
+    templates.mkdir(exist_ok=True)
+    theme = Path(__file__).resolve().parents[1] / "templates/article.html"
+    text = theme.read_text("utf-8").replace("{% block main %}\n", "{% block main %}\n" + line, 1)
+    (templates / "article.html").write_text(text, "utf-8")
+
+
+def test_a_search_plan_left_by_a_failed_build_is_not_patched_from(
+    project: Path, tmp_path: Path
+) -> None:
+    # A build that fails after the search index was made alongside: its plan is kept
+    # in the cache, but the site is still the one before.
+    _theme_article_with(
+        project, '{% if article.slug == "renamed" %}{{ article.no_such }}{% endif %}\n'
+    )
+    assert run_build(project).exit_code == 0
+    goal = project / "content/dajuan-2023/1-goal.md"
+    text = goal.read_text("utf-8")
+    goal.write_text(text.replace("---\n", "---\nslug: renamed\n", 1), "utf-8")
+    assert run_build(project).exit_code == 1
+    goal.write_text(text, "utf-8")
+    _append(project, "\n补充。\n", "content/dajuan-2023/3-groups.md")
+    assert run_build(project).exit_code == 0
+    assert files(project / "site") == cold_build(project, tmp_path)
+
+
+def test_every_edited_page_with_a_template_error_is_reported(project: Path) -> None:
+    # The error names the article's slug: two errors, not one said twice.
+    _theme_article_with(
+        project, '{% if "失败" in article.body_html %}{{ article[article.slug] }}{% endif %}\n'
+    )
+    assert run_build(project).exit_code == 0
+    before = files(project / "site")
+    _append(project, "\n失败。\n")
+    _append(project, "\n失败。\n", "content/dajuan-2023/1-goal.md")
+    built = run_build(project)
+    assert built.exit_code == 1
+    assert built.output.count("模板错误") == 2, built.output
+    assert files(project / "site") == before

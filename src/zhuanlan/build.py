@@ -14,17 +14,17 @@ from pathlib import Path
 
 from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
-from zhuanlan.indexing import SearchGuess, SearchStage
+from zhuanlan.indexing import SearchGuess, SearchStage, index_identity
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
 from zhuanlan.mirror import wait_for
 from zhuanlan.model import BuildOptions, SiteSummary
-from zhuanlan.output import OutputFile, mark_unchanged
+from zhuanlan.output import mark_unchanged
 from zhuanlan.parallel import (
     Standby,
     fewer_collections,
     release_free_memory,
 )
-from zhuanlan.theme import theme_fingerprint
+from zhuanlan.theme import template_dirs, theme_fingerprint
 from zhuanlan.write import (
     MARKER,
     OutputChanged,
@@ -156,7 +156,7 @@ def _build(
                 structure = input_fingerprint(root, sources, options, store.engine, texts=False)
                 with SearchStage(store, new, previous, current_site) as search:
                     if carried:
-                        search.guess(guesser, sources, output)
+                        search.guess(guesser, sources, output, last.search if last else "")
                     # There is work: only now import what does it (Markdown, Jinja2,
                     # NumPy), which takes longer than everything above.
                     from zhuanlan.patch import skeleton_of
@@ -169,7 +169,7 @@ def _build(
                         _patch_bodies(
                             last, store, structure, sources, options, root, output, new, search
                         )
-                        if last is not None and carried
+                        if last is not None and carried and not problems
                         else None
                     )
                     if made is None:
@@ -220,6 +220,7 @@ def _build(
                     if indexed is not None:
                         made.files.extend(indexed.paths)
                         made.written.update(indexed.hashes)
+                        made = replace(made, search=index_identity(indexed.keys))
                         store.problem = store.problem or indexed.note
             pages, files, written = made.pages, made.files, made.written
             gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
@@ -254,6 +255,7 @@ def _build(
             gone,
             spare_state,
             made.skeleton,
+            made.search,
         )
     )
     return BuildResult(
@@ -280,6 +282,8 @@ class Made:
     """A hash of each of those that was rendered (feeds, sitemap, search index)."""
     skeleton: str
     """`Skeleton.made_by` of the skeleton of the site (see `zhuanlan.patch`)."""
+    search: str = ""
+    """`index_identity` of its search index, once made (empty: none)."""
 
 
 def _patch_bodies(
@@ -297,6 +301,7 @@ def _patch_bodies(
     whose bodies alone were edited made again (see `zhuanlan.patch`); None, having
     written nothing, when anything else may have changed."""
     from zhuanlan.patch import patch_bodies
+    from zhuanlan.render import copied_files
 
     skeleton = store.load_skeleton() if last.skeleton else None
     if skeleton is None or (skeleton.made_by, skeleton.structure) != (last.skeleton, structure):
@@ -317,7 +322,7 @@ def _patch_bodies(
     written = {path: last.written[path] for path in skeleton.machine_readable}
     write_files(new, mark_unchanged(patch.feeds, {}, written))
     files = list(skeleton.machine_readable)
-    files += write_files(new, [OutputFile(path, source=source) for path, source in skeleton.copied])
+    files += write_files(new, copied_files(template_dirs(root), root, skeleton.assets))
     pages = dict(last.pages)
     pages.update((url, key) for url, (_, key) in patch.pages.items())
     return Made(last.summary, pages, list(patch.pages), files, written, skeleton.made_by)

@@ -107,6 +107,9 @@ class LastBuild:
     skeleton: str
     """`Skeleton.made_by` of the skeleton of its site (see `zhuanlan.patch`): a build
     after edits to bodies alone takes its site to be that one's."""
+    search: str
+    """`index_identity` of its search index (empty: none): a guess starts from that
+    index's plan only (a failed build may have kept another)."""
 
     def rendered_files(self) -> list[str]:
         """The pages and the other files whose content it rendered, by path."""
@@ -163,8 +166,10 @@ class BuildCacheStore:
         others (a build that made no site model, see `zhuanlan.patch`): the next build
         that saves the parse cache puts them in their columns' files."""
         entries = cache.entries()
+        # Named by the files, so that editing the same ones again replaces it.
         if entries:
-            self._save(f"{_PARSED}/{_digest(repr(sorted(entries)))}.pickle", entries)
+            files = sorted({key[1] for key in entries})
+            self._save(f"{_PARSED}/{_digest(repr(files))}.pickle", entries)
 
     def load_last_build(self) -> LastBuild | None:
         """The previous build's fingerprint, if there is a trustworthy one."""

@@ -14,6 +14,7 @@ change. So, by what the last build left (see `SearchStage`):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -75,17 +76,22 @@ class SearchStage:
         self._exits.__exit__(kind, error, traceback)
 
     def guess(
-        self, guesser: Standby[SearchWritten | None], sources: ProjectSources, output: Path
+        self,
+        guesser: Standby[SearchWritten | None],
+        sources: ProjectSources,
+        output: Path,
+        current: str,
     ) -> None:
-        """Have `guesser` (running a `SearchGuess`) make the index the last one would be
-        with the texts of `sources`, aside (beside `output`). Only for a build that
-        carries the last build's files over (`current_site` is None)."""
+        """Have `guesser` (running a `SearchGuess`) make the index the current one would
+        be with the texts of `sources`, aside (beside `output`); `current` is the current
+        index's `index_identity`. Only for a build that carries the last build's files
+        over (`current_site` is None)."""
         assert self._current_site is None
         aside = self._exits.enter_context(side_folder(output))
         digests = {
             source.path: source.digest for column in sources.columns for source in column.articles
         }
-        guesser.start(digests, aside, self._previous)
+        guesser.start(digests, aside, self._previous, current)
         self._exits.callback(guesser.close)
         self._guess = aside, guesser
         self._guess_again = partial(SearchGuess(self._store, sources.root), again=True)
@@ -208,19 +214,27 @@ class SearchGuess:
         digests: Mapping[str, str],
         folder: Path,
         previous: Mapping[str, str],
+        current: str,
         *,
         again: bool = False,
     ) -> SearchWritten | None:
-        """`guess_search_index` of the articles with these `digests` (by path)."""
+        """`guess_search_index` of the articles with these `digests` (by path), if the
+        last index kept is the `current` one (its `index_identity`)."""
         if self._last is None:
             self.prepare()
         assert self._last is not None
         last, cache = self._last
-        if last is None or cache is None:
+        if last is None or cache is None or index_identity(last.keys) != current:
             return None
         return guess_search_index(
             last, cache, digests, self._root, self._store, folder, previous, again=again
         )
+
+
+def index_identity(keys: list[bytes]) -> str:
+    """What tells one search index from another: a hash of its chunks' keys, which hash
+    everything it shows (see `SearchPlan`)."""
+    return hashlib.blake2b(b"".join(keys), digest_size=16).hexdigest()
 
 
 def guess_search_index(

@@ -22,14 +22,22 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from zhuanlan.assemble import LinkTargets, MarkdownLinks, assemble_article, is_published
-from zhuanlan.errors import Problems
+from zhuanlan.errors import ContentError, Problems
 from zhuanlan.feeds import FEED_URL, replace_entry
 from zhuanlan.load import SourceFile
 from zhuanlan.model import Article, ArticleCard, BuildOptions, Column, SiteConfig
 from zhuanlan.output import OutputFile, content_digest
 from zhuanlan.parse import ParseCache
 from zhuanlan.pipeline import article_key
-from zhuanlan.render import NavLink, PageFrame, Renderer, article_page, load_templates
+from zhuanlan.render import (
+    Assets,
+    NavLink,
+    PageFrame,
+    Renderer,
+    article_page,
+    column_assets,
+    load_templates,
+)
 from zhuanlan.slugs import remember_slugs
 
 _OUTWARD = tuple(
@@ -75,8 +83,8 @@ class Skeleton:
     links: LinkTargets
     spelled: dict[str, str]
     """Names spelled in pinyin (`slugs.remember_slugs`): a patch never loads pypinyin."""
-    copied: tuple[tuple[str, Path], ...]
-    """The static files and assets, by path in the site and source file: copied again."""
+    assets: Assets
+    """The columns' asset files, copied again (with the static files of the templates)."""
     machine_readable: tuple[str, ...]
     """The paths of the feeds, the sitemap and robots.txt."""
 
@@ -121,7 +129,7 @@ def skeleton_of(
         columns,
         MarkdownLinks.of(list(site.columns), Problems()).targets,
         dict(spelled),
-        tuple((file.path, file.source) for file in renderer.copied_files() if file.source),
+        column_assets(site),
         tuple(machine_readable),
     )
 
@@ -150,7 +158,7 @@ def patch_bodies(
     changed in more than their bodies (or anything else is in doubt).
 
     `site` is the current site, whose files hash as in `written` (feeds that do not are
-    doubted). Raises `ContentError` for a template error, as rendering would.
+    doubted). Raises `ContentError` with every template error, as rendering would.
     """
     # File names, tags and branches in pinyin, for slugs and links to term pages.
     remember_slugs(skeleton.spelled)
@@ -179,8 +187,13 @@ def patch_bodies(
     frame = PageFrame(environment, dirs, root, skeleton.config, skeleton.nav)
     pages = {}
     for article, column in edits:
-        page = frame.render(*article_page(column.listing, article))
+        try:
+            page = frame.render(*article_page(column.listing, article))
+        except ContentError as error:
+            problems.extend(error)
+            continue
         pages[page.path] = page, article_key(column.key, article.source_digest)
+    problems.raise_if_any()
     return Patch(pages, feeds, cache)
 
 

@@ -142,8 +142,25 @@ class Renderer:
 
     def copied_files(self) -> Iterator[OutputFile]:
         """The theme's static files and the columns' assets: files copied as they are."""
-        yield from _static_files(self.dirs)
-        yield from _assets(self.site, self.root)
+        return copied_files(self.dirs, self.root, column_assets(self.site))
+
+
+Assets = tuple[tuple[str, str, tuple[str, ...]], ...]
+"""Each column's slug, folder under ``content/`` and asset files (within the folder)."""
+
+
+def column_assets(site: Site) -> Assets:
+    """The asset files of `site`'s columns."""
+    return tuple((column.slug, column.source_folder, column.assets) for column in site.columns)
+
+
+def copied_files(dirs: list[Path], root: Path, assets: Assets) -> Iterator[OutputFile]:
+    """The static files of the templates in `dirs` (a project's own file overrides the
+    theme's), then the `assets` of the project at `root`."""
+    yield from _static_files(dirs)
+    for slug, folder, names in assets:
+        for name in names:
+            yield OutputFile(f"{slug}/{name}", source=root / CONTENT_DIR / folder / name)
 
 
 @dataclass(frozen=True)
@@ -478,13 +495,6 @@ def _static_files(dirs: list[Path]) -> Iterator[OutputFile]:
             if path.is_file() and not path.name.startswith(".") and relative not in seen:
                 seen.add(relative)
                 yield OutputFile(relative, source=path)
-
-
-def _assets(site: Site, root: Path) -> Iterator[OutputFile]:
-    for column in site.columns:
-        folder = root / CONTENT_DIR / column.source_folder
-        for asset in column.assets:
-            yield OutputFile(f"{column.slug}/{asset}", source=folder / asset)
 
 
 def _template_problem(error: jinja2.TemplateError, dirs: list[Path], root: Path) -> Problem:
