@@ -115,11 +115,8 @@ def _build(
     # `Standby`), and given the work later.
     linker = Standby(carry_over, needed=bool(carried))
     # So is the one that guesses the search index after an edit, which loads the last
-    # index meanwhile (see `SearchGuess`).
-    guess = SearchGuess(store, root)
-    guesser = Standby(
-        guess, needed=bool(carried) and store.has_search_plan(), prepare=guess.prepare
-    )
+    # index meanwhile.
+    guess = SearchGuess(store, root, last if carried else None)
     try:
         problems = Problems()
         # Read everything first, so an unreadable file is reported with all other problems.
@@ -156,7 +153,7 @@ def _build(
                 structure = input_fingerprint(root, sources, options, store.engine, texts=False)
                 with SearchStage(store, new, previous, current_site) as search:
                     if carried:
-                        search.guess(guesser, sources, output, last.search if last else "")
+                        search.guess(guess, sources, output)
                     # There is work: only now import what does it (Markdown, Jinja2,
                     # NumPy), which takes longer than everything above.
                     from zhuanlan.patch import skeleton_of
@@ -229,7 +226,7 @@ def _build(
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
-        guesser.close()
+        guess.close()
     count = len(pages) + len(files)
     # What the next build needs to bring the spare up to this site: what this build
     # changed in the site it replaced; nothing when it had none and the spare is made

@@ -15,7 +15,7 @@ change. So, by what the last build left (see `SearchStage`):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from zhuanlan.cache import BuildCacheStore
+from zhuanlan.cache import BuildCacheStore, LastBuild
 from zhuanlan.errors import Problems
 from zhuanlan.load import ProjectSources, RecordedSourceFile, SourceFile
 from zhuanlan.model import Site
@@ -58,9 +58,7 @@ class SearchStage:
         self._previous, self._current_site = previous, current_site
         self._exits = ExitStack()
         self._plan: SearchPlan | None = None
-        self._guess: tuple[Path, Standby[SearchWritten | None]] | None = None
-        self._guess_again: Callable[..., SearchWritten | None] | None = None
-        """The guess made here, over what its helper may have left."""
+        self._guess: tuple[Path, SearchGuess] | None = None
         self._alongside: Background[SearchWritten] | None = None
         self._done: SearchWritten | None = None
 
@@ -75,26 +73,15 @@ class SearchStage:
     ) -> None:
         self._exits.__exit__(kind, error, traceback)
 
-    def guess(
-        self,
-        guesser: Standby[SearchWritten | None],
-        sources: ProjectSources,
-        output: Path,
-        current: str,
-    ) -> None:
-        """Have `guesser` (running a `SearchGuess`) make the index the current one would
-        be with the texts of `sources`, aside (beside `output`); `current` is the current
-        index's `index_identity`. Only for a build that carries the last build's files
-        over (`current_site` is None)."""
+    def guess(self, guess: SearchGuess, sources: ProjectSources, output: Path) -> None:
+        """Have `guess` make the index the current one would be with the texts of
+        `sources`, aside (beside `output`). Only for a build that carries the last
+        build's files over (`current_site` is None)."""
         assert self._current_site is None
         aside = self._exits.enter_context(side_folder(output))
-        digests = {
-            source.path: source.digest for column in sources.columns for source in column.articles
-        }
-        guesser.start(digests, aside, self._previous, current)
-        self._exits.callback(guesser.close)
-        self._guess = aside, guesser
-        self._guess_again = partial(SearchGuess(self._store, sources.root), again=True)
+        guess.start(sources, aside)
+        self._exits.callback(guess.close)
+        self._guess = aside, guess
 
     def plan(self, site: Site) -> None:
         """The model is made: use the guess if it was right, or else start the index in
@@ -102,7 +89,7 @@ class SearchStage:
         guess, self._guess = self._guess, None
         # Not made again here if it failed; waited for even if unused, since it keeps
         # its chunks in the cache.
-        guessed = guess[1].answer(lambda *_: None) if guess is not None else None
+        guessed = guess[1].answer(needed=False) if guess is not None else None
         if not site.config.search:
             return
         from zhuanlan.search.index import SearchPlan
@@ -122,7 +109,7 @@ class SearchStage:
         model and calls `plan`."""
         guess, self._guess = self._guess, None
         # Made here if there was no child (or it failed): the patch needs it.
-        guessed = guess[1].answer(self._guess_again) if guess is not None else None
+        guessed = guess[1].answer(needed=True) if guess is not None else None
         if guess is None or guessed is None:
             return False
         settle(guess[0], self._folder, ())
@@ -196,38 +183,65 @@ def write_search_index(
 
 
 class SearchGuess:
-    """`guess_search_index`, for a helper forked as the build starts (`parallel.Standby`):
-    while the texts are read, it imports what indexing needs and loads the last index's
-    plan and chunks (a third of a second at 10,000 articles, off the build's path)."""
+    """The guess of `guess_search_index`, made by a helper forked as the build starts
+    (`parallel.Standby`): while the texts are read, it imports what indexing needs and
+    loads the last index's plan and chunks (a third of a second at 10,000 articles, off
+    the build's path). Where there is no helper, it is made here when asked for."""
 
-    def __init__(self, store: BuildCacheStore, root: Path) -> None:
+    def __init__(self, store: BuildCacheStore, root: Path, last: LastBuild | None) -> None:
+        """`last`: the last build's record, which the guess starts from (None: none)."""
         self._store, self._root = store, root
-        self._last: tuple[SearchPlan | None, SearchCache | None] | None = None
+        self._recorded = last.sources.files if last is not None else {}
+        self._previous = last.written if last is not None else {}
+        self._current = last.search if last is not None else ""
+        self._loaded: tuple[SearchPlan | None, SearchCache | None] | None = None
+        needed = bool(self._current) and store.has_search_plan()
+        self._helper = Standby(self._make, needed=needed, prepare=self._load)
 
-    def prepare(self) -> None:
-        """Load the last index: what a guess starts from."""
+    def start(self, sources: ProjectSources, folder: Path) -> None:
+        """Make the index the last one would be with the texts of `sources`, into
+        `folder`. The helper is sent only what changed since the last build."""
+        current = {source.path for column in sources.columns for source in column.articles}
+        changed = {
+            source.path: source.digest
+            for column in sources.columns
+            for source in column.articles
+            if self._recorded.get(source.path, ((), ""))[1] != source.digest
+        }
+        gone = [path for path in self._recorded if path not in current]
+        self._helper.start(changed, gone, folder)
+
+    def answer(self, *, needed: bool) -> SearchWritten | None:
+        """The index guessed (None: there was none to make). Where the helper failed, or
+        there was none, it is made here if `needed`, over what the helper left."""
+        otherwise = partial(self._make, again=True) if needed else lambda *_: None
+        return self._helper.answer(otherwise)
+
+    def close(self) -> None:
+        """Stop the helper if its answer was not asked for."""
+        self._helper.close()
+
+    def _load(self) -> None:
         last = self._store.load_search_plan()
-        self._last = last, self._store.load_search() if last is not None else None
+        self._loaded = last, self._store.load_search() if last is not None else None
 
-    def __call__(
-        self,
-        digests: Mapping[str, str],
-        folder: Path,
-        previous: Mapping[str, str],
-        current: str,
-        *,
-        again: bool = False,
+    def _make(
+        self, changed: Mapping[str, str], gone: list[str], folder: Path, *, again: bool = False
     ) -> SearchWritten | None:
-        """`guess_search_index` of the articles with these `digests` (by path), if the
-        last index kept is the `current` one (its `index_identity`)."""
-        if self._last is None:
-            self.prepare()
-        assert self._last is not None
-        last, cache = self._last
-        if last is None or cache is None or index_identity(last.keys) != current:
+        if self._loaded is None:
+            self._load()
+        assert self._loaded is not None
+        last, cache = self._loaded
+        # Only from the index of the current site: a build that failed may have kept
+        # the plan of another.
+        if last is None or cache is None or index_identity(last.keys) != self._current:
             return None
+        digests = {path: digest for path, (_, digest) in self._recorded.items()}
+        digests.update(changed)
+        for path in gone:
+            del digests[path]
         return guess_search_index(
-            last, cache, digests, self._root, self._store, folder, previous, again=again
+            last, cache, digests, self._root, self._store, folder, self._previous, again=again
         )
 
 
