@@ -114,9 +114,7 @@ def _build(
     # The helper that carries them is forked now, before the texts are read (see
     # `Standby`), and given the work later.
     linker = Standby(carry_over, needed=bool(carried))
-    # So is the one that guesses the search index after an edit, which loads the last
-    # index meanwhile.
-    guess = SearchGuess(store, root, last if carried else None)
+    guess: SearchGuess | None = None
     try:
         problems = Problems()
         # Read everything first, so an unreadable file is reported with all other problems.
@@ -130,6 +128,10 @@ def _build(
             if site_walked or _output_untouched(last, output):
                 return BuildResult(last.summary, last.files, up_to_date=True)
             last, spare, carried = None, None, []
+        # There is work. The search index after an edit is guessed by a helper forked
+        # now, which loads the last index meanwhile (not before: a build with nothing
+        # to do would wait for it to stop).
+        guess = SearchGuess(store, root, last if carried else None)
         # A spare still being made after the last build (see `zhuanlan.mirror`) is
         # finished before this build works in it, or replaces it.
         wait_for(store.spare)
@@ -226,7 +228,8 @@ def _build(
             state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
-        guess.close()
+        if guess is not None:
+            guess.close()
     count = len(pages) + len(files)
     # What the next build needs to bring the spare up to this site: what this build
     # changed in the site it replaced; nothing when it had none and the spare is made
