@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from zhuanlan import load
-from zhuanlan.cache import CACHE_DIR
+from zhuanlan.cache import CACHE_DIR, BuildCacheStore
 from zhuanlan.errors import Problems
 from zhuanlan.load import SourceFile
 from zhuanlan.mirror import wait_for
@@ -498,6 +498,23 @@ def archive(project_from: Callable[[str], Path]) -> Path:
 
 def search_chunks(project: Path) -> dict[str, int]:
     return {p.name: p.stat().st_ino for p in (project / CACHE_DIR / "search").iterdir()}
+
+
+def test_search_chunks_kept_as_they_are_indexed_are_written_from_the_cache(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks are kept on disk as soon as they are indexed, and their files read back to
+    be written; one that cannot be read back is indexed again."""
+    cold = cold_build(archive, tmp_path)
+    assert run_build(archive).exit_code == 0
+    assert files(archive / "site") == cold
+    assert len(search_chunks(archive)) == 3
+    shutil.rmtree(archive / "site")
+    shutil.rmtree(archive / CACHE_DIR)
+    monkeypatch.setattr(BuildCacheStore, "kept_chunk", lambda self, key: None)
+    assert run_build(archive).exit_code == 0
+    assert files(archive / "site") == cold
+    assert len(search_chunks(archive)) == 3
 
 
 def test_an_edit_reindexes_one_search_chunk_and_keeps_the_others(

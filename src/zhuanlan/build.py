@@ -215,6 +215,10 @@ def _build(
                             written,
                             inputs,
                         )
+                        # The model and every page's context have served too: only the
+                        # search index's documents are left to make it from.
+                        del site, renderer, keys
+                        release_free_memory()
                     indexed = search.finish()
                     if indexed is not None:
                         made.files.extend(indexed.paths)

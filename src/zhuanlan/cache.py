@@ -42,10 +42,10 @@ from zhuanlan.parallel import collector_paused
 if TYPE_CHECKING:
     from zhuanlan.parse import ParseCache
     from zhuanlan.patch import Skeleton
-    from zhuanlan.search.index import SearchCache, SearchPlan
+    from zhuanlan.search.index import IndexedChunk, SearchCache, SearchPlan
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 15
+FORMAT = 16
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -197,10 +197,21 @@ class BuildCacheStore:
                 self._trusted[_SEARCH].add(name)
             else:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
-        return SearchCache(chunks, keep_texts=self.save_search_texts)
+        return SearchCache(chunks, keeper=self)
 
-    def save_search_texts(self, key: bytes, texts: dict[str, str]) -> None:
-        """Keep the texts of the search chunk `key` (see `SearchCache.keep_texts`)."""
+    def keep_chunk(self, key: bytes, chunk: IndexedChunk) -> bool:
+        """Keep the search chunk `key` as soon as it is indexed (see `ChunkKeeper`)."""
+        return self._save(f"{_SEARCH}/{key.hex()}.pickle", chunk)
+
+    def kept_chunk(self, key: bytes) -> IndexedChunk | None:
+        """The search chunk `key`, if it is kept and can be trusted."""
+        from zhuanlan.search.index import IndexedChunk
+
+        chunk = self._load(f"{_SEARCH}/{key.hex()}.pickle")
+        return chunk if isinstance(chunk, IndexedChunk) else None
+
+    def keep_texts(self, key: bytes, texts: dict[str, str]) -> None:
+        """Keep the texts of the search chunk `key` (see `ChunkKeeper`)."""
         self._save(f"{_SEARCH_TEXTS}/{key.hex()}.pickle", texts)
 
     def load_search_texts(self, key: bytes) -> dict[str, str]:
@@ -220,6 +231,8 @@ class BuildCacheStore:
         of them when the site has no search: tens of megabytes for a large archive).
         With them, what the index was made of (`load_search_plan`), without the texts."""
         chunks = cache.chunks if cache is not None else {}
+        # Those kept as they were indexed are there already (and here without files).
+        self._trusted[_SEARCH].update(key.hex() for key, chunk in chunks.items() if chunk.kept)
         self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in chunks.items()})
         # Their texts, written as they were indexed: only those of other chunks go.
         self._keep_only(_SEARCH_TEXTS, (key.hex() for key in chunks))
@@ -310,11 +323,14 @@ class BuildCacheStore:
             return None
         return saved[1]
 
-    def _save(self, name: str, value: Any) -> None:
+    def _save(self, name: str, value: Any) -> bool:
+        """Write a cache file; whether it was written."""
         try:
             self._write(name, value)
         except OSError as error:  # an optimisation only: the build itself succeeded
             self.problem = f"无法写入缓存 {CACHE_DIR}/{name}：{error.strerror or error}"
+            return False
+        return True
 
     def _write(self, name: str, value: Any) -> None:
         self.folder.mkdir(exist_ok=True)

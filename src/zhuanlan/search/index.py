@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
+from typing import Protocol
 
 import numpy as np
 
@@ -164,8 +165,27 @@ def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[
         for number, (keys, members) in enumerate(shards):
             ends = list(accumulate(merged.sizes[member] for member in members))
             yield _shard_script(f"{kind}/{number}", keys, ends, merged.records(members))
-    for chunk in chunks:
-        yield from chunk.files
+    for start, key, chunk in zip(
+        range(0, len(documents), CHUNK_DOCUMENTS), plan.keys, chunks, strict=True
+    ):
+        yield from _chunk_files(plan, start, key, chunk, cache)
+
+
+def _chunk_files(
+    plan: SearchPlan, start: int, key: bytes, chunk: IndexedChunk, cache: SearchCache | None
+) -> tuple[OutputFile, ...]:
+    """The files of a chunk: read back if `kept` (indexed again if that fails)."""
+    if not chunk.kept:
+        return chunk.files
+    kept = cache.keeper.kept_chunk(key) if cache and cache.keeper else None
+    if kept is not None and not kept.kept:
+        return kept.files
+    global _job
+    _job = _Job(plan.documents, plan.keys, None)
+    try:
+        return _index_chunk(start).files
+    finally:
+        _job = None
 
 
 def _documents(site: Site) -> list[Document]:
@@ -198,7 +218,26 @@ class IndexedChunk:
     titles: tuple[int, ...]
     """The length of each document's title in its text."""
     files: tuple[OutputFile, ...]
-    """Its text code and its documents' files."""
+    """Its text code and its documents' files (none once `kept`)."""
+    kept: bool = False
+    """Kept on disk as soon as it was indexed (`ChunkKeeper`), and its files let go: they
+    are read back, one chunk at a time, when they are written. At 10,000 articles they
+    are 26 MB, which the build process held at its peak of memory."""
+
+
+class ChunkKeeper(Protocol):
+    """Where chunks are kept as soon as they are indexed: the build cache on disk."""
+
+    def keep_chunk(self, key: bytes, chunk: IndexedChunk) -> bool:
+        """Keep the chunk `key`; whether it was kept."""
+
+    def kept_chunk(self, key: bytes) -> IndexedChunk | None:
+        """The chunk `key` kept, if it can be trusted."""
+
+    def keep_texts(self, key: bytes, texts: dict[str, str]) -> None:
+        """Keep the texts of the chunk `key`, each document's by its `Document.version`:
+        a chunk indexed again after an edit takes its unchanged documents' texts from
+        there instead of parsing their articles again."""
 
 
 @dataclass
@@ -209,11 +248,9 @@ class SearchCache:
     """
 
     chunks: dict[bytes, IndexedChunk] = field(default_factory=dict)
-    keep_texts: Callable[[bytes, dict[str, str]], None] | None = None
-    """Where the texts of each chunk indexed go, by its key, each document's by its
-    `Document.version`: a chunk indexed again after an edit takes its unchanged
-    documents' texts from there instead of parsing their articles again. Called in
-    the worker that indexed the chunk, so the texts never reach the build process."""
+    keeper: ChunkKeeper | None = None
+    """Where each chunk indexed and its texts are kept (by the worker that indexed it:
+    they never reach the build process); without it, chunks are kept here."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +259,7 @@ class _Job:
 
     documents: list[Document]
     keys: list[bytes]
-    keep_texts: Callable[[bytes, dict[str, str]], None] | None
+    keeper: ChunkKeeper | None
 
 
 _job: _Job | None = None
@@ -235,7 +272,7 @@ def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedCh
     starts = range(0, len(documents), CHUNK_DOCUMENTS)
     known = cache.chunks if cache else {}
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
-    _job = _Job(documents, keys, cache.keep_texts if cache else None)
+    _job = _Job(documents, keys, cache.keeper if cache else None)
     try:
         fresh = dict(
             zip(missing, map_parallel(_index_chunk, missing, minimum_batch=1), strict=True)
@@ -274,9 +311,9 @@ def _index_chunk(start: int) -> IndexedChunk:
     documents = _job.documents[start : start + CHUNK_DOCUMENTS]
     texts = [_text(document) for document in documents]
     number = start // CHUNK_DOCUMENTS
-    if _job.keep_texts is not None:
+    if _job.keeper is not None:
         versions = (document.version for document in documents)
-        _job.keep_texts(_job.keys[number], dict(zip(versions, texts, strict=True)))
+        _job.keeper.keep_texts(_job.keys[number], dict(zip(versions, texts, strict=True)))
     postings = chunk_postings(number, texts)
     code = TextCode.for_counts(Counter(postings.characters))
     files = [_script(f"t/{number}", {"one": code.one, "table": "".join(code.chars)})]
@@ -297,6 +334,8 @@ def _index_chunk(start: int) -> IndexedChunk:
         # Hashed once: they are the same files in every build until the chunk changes.
         tuple(file.with_digest() for file in files),
     )
+    if _job.keeper is not None and _job.keeper.keep_chunk(_job.keys[number], indexed):
+        indexed = replace(indexed, files=(), kept=True)
     # The arrays a chunk is indexed with (tens of megabytes) stay in the heap when
     # freed, in every process, unless given back.
     del texts, code, entries
