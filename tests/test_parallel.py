@@ -184,6 +184,30 @@ def test_a_standby_helper_prepares_at_once_and_answers_a_call() -> None:
     assert run_fresh(script) == ["A", "B", "True", "True", "True"]
 
 
+def test_a_standby_helper_started_works_while_this_process_goes_on(tmp_path: Path) -> None:
+    mark = tmp_path / "worked"
+    script = (
+        "import multiprocessing, os, sys, time; from pathlib import Path\n"
+        "from zhuanlan.parallel import Standby\n"
+        "mark = Path(sys.argv[1])\n"
+        "def work(text):\n"
+        "    mark.write_text(text)\n"
+        "    return os.getpid()\n"
+        "helper = Standby(work)\n"
+        "helper.start('done')\n"
+        "deadline = time.monotonic() + 20\n"
+        "while not mark.exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "print(mark.read_text(), helper.answer() != os.getpid())\n"
+        "# One whose answer is not asked for is stopped.\n"
+        "idle = Standby(time.sleep)\n"
+        "idle.start(60)\n"
+        "idle.close()\n"
+        "print(multiprocessing.active_children() == [])"
+    )
+    assert run_fresh(script, str(mark)) == ["done", "True", "True"]
+
+
 def test_a_standby_helper_that_dies_is_answered_for_here() -> None:
     script = (
         "import os; from zhuanlan.parallel import Standby\n"
