@@ -83,10 +83,13 @@ def test_a_body_edit_is_made_without_the_site_model_and_as_a_cold_build(
     assert "以案释法，服务群众" in (site / "feed.xml").read_text("utf-8")
     assert "以案释法，服务群众" in (site / "dajuan-2023/feed.xml").read_text("utf-8")
     assert files(site) == cold_build(project, tmp_path)
+    # The site's state was recorded as it is: with nothing changed, nothing is done.
+    assert "已是最新" in run_build(project).output
     # Again: a second edit patches the patched site.
     _edit(project, "小节正文。", "小节正文，改过一次。")
     assert not _build(project, models)
     assert files(site) == cold_build(project, tmp_path)
+    assert "已是最新" in run_build(project).output
 
 
 def test_a_body_edit_that_links_another_article_points_at_its_page(
