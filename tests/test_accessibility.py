@@ -50,13 +50,22 @@ def button(page: Page, name: str):  # type: ignore[no-untyped-def]
 
 
 def pause_like_a_reader(page: Page) -> None:
-    """Wait a moment after a choice, before opening another page, as a reader would.
+    """Wait after a choice, before opening another page, as a reader would: until the
+    choice is stored where the next page reads it.
 
     Chromium hands a localStorage write to its storage service asynchronously, and a
     navigation started in the very same instant can overtake it (about once in 30 tries
-    with no pause at all); no person clicks that fast.
+    with no pause at all; on a loaded machine, once even after a 300 ms pause). Another
+    page of the site sees the write once the service has it.
     """
-    page.wait_for_timeout(300)
+    stored = "JSON.stringify(Object.entries(localStorage).sort())"
+    wanted = page.evaluate(stored)
+    other = page.context.new_page()
+    try:
+        other.goto(page.url)
+        other.wait_for_function(f"wanted => {stored} === wanted", arg=wanted, timeout=10_000)
+    finally:
+        other.close()
 
 
 def pressed(page: Page) -> list[str]:
