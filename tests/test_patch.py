@@ -11,6 +11,7 @@ import pytest
 
 from zhuanlan import pipeline
 from zhuanlan.cache import CACHE_DIR
+from zhuanlan.mirror import wait_for
 
 from conftest import cold_build, files, run_build
 
@@ -286,3 +287,21 @@ def test_every_edited_page_with_a_template_error_is_reported(project: Path) -> N
     assert built.exit_code == 1
     assert built.output.count("模板错误") == 2, built.output
     assert files(project / "site") == before
+
+
+def test_a_site_file_replaced_by_hand_does_not_hide_in_a_patched_build(
+    project: Path, tmp_path: Path
+) -> None:
+    """The state recorded is the new site's, built in the spare: a file of the current
+    site replaced by hand (a new file, as editors and rsync leave) is not taken for it."""
+    assert run_build(project).exit_code == 0
+    wait_for(project / CACHE_DIR / "spare-site")
+    home = project / "site/index.html"
+    edited = home.with_name("index.html.new")
+    edited.write_text(home.read_text("utf-8").replace("</body>", "<!-- 手工 --></body>"), "utf-8")
+    edited.replace(home)
+    _append(project, "\n补充。\n")
+    assert run_build(project).exit_code == 0
+    assert files(project / "site") == cold_build(project, tmp_path)
+    # Recorded as it is: with nothing changed, nothing is done.
+    assert "已是最新" in run_build(project).output

@@ -9,17 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from zhuanlan.cache import (
-    BuildCacheStore,
-    FileStatus,
-    LastBuild,
-    file_status,
-    files_state,
-    folder_state,
-)
+from zhuanlan.cache import BuildCacheStore, LastBuild, files_state, folder_state
 from zhuanlan.errors import Problems, UsageError
 from zhuanlan.indexing import SearchGuess, SearchStage, index_identity
 from zhuanlan.load import CONTENT_DIR, ProjectSources, ReadBefore, load_project
@@ -236,21 +229,18 @@ def _build(
             gone = tuple(set(last.paths()).difference(pages, files)) if last else ()
             if carried:
                 settle(new, folder, gone)
-            # What the next build needs to bring the spare up to this site: what this
-            # build changed in the site it replaced.
-            fresh = list(made.rendered)
-            fresh += [p for p in files if p not in written or previous.get(p) != written[p]]
-            anew = set(fresh)
-            known = {path: status for path, status in made.carried.items() if path not in anew}
-            state = files_state(folder, [MARKER, *pages, *files], known)
+            state = files_state(folder, [MARKER, *pages, *files])
     finally:
         linker.close()
         if guess is not None:
             guess.close()
     count = len(pages) + len(files)
-    # Nothing changed in the site it replaced when it had none: the spare is made from
-    # this site instead, in the background, after the build.
+    # What the next build needs to bring the spare up to this site: what this build
+    # changed in the site it replaced; nothing when it had none and the spare is made
+    # from this site instead, in the background, after the build.
     spare_state = last.output_state if last is not None else ""
+    fresh = list(made.rendered)
+    fresh += [path for path in files if path not in written or previous.get(path) != written[path]]
     if not spare_usable(store.spare, output) and mirror_as_spare(output, store.spare):
         spare_state, fresh, gone = state, [], ()
     store.save_last_build(
@@ -298,9 +288,6 @@ class Made:
     """`Skeleton.made_by` of the skeleton of the site (see `zhuanlan.patch`)."""
     search: str = ""
     """`index_identity` of its search index, once made (empty: none)."""
-    carried: dict[str, FileStatus] = field(default_factory=dict)
-    """The status of the current site's files, taken while the build waited: those not
-    made anew are carried over (linked), so they have it in the new site too."""
 
 
 def _patch_bodies(
@@ -331,12 +318,8 @@ def _patch_bodies(
         if source.path not in recorded or recorded[source.path][1] != source.digest
     ]
     patch = patch_bodies(skeleton, edited, options, root, output, last.written)
-    if patch is None:
-        return None
-    # While the search index is guessed (the one from the texts alone is right): the
-    # status of the files to carry over, for the new site's state (`files_state`).
-    carried = file_status(output, last.paths())
-    if skeleton.config.search and not search.take_guess():
+    # The search index: the one guessed from the texts alone is right.
+    if patch is None or (skeleton.config.search and not search.take_guess()):
         return None
     store.add_parsed(patch.parsed)
     write_files(new, [page for page, _ in patch.pages.values()])
@@ -346,9 +329,7 @@ def _patch_bodies(
     files += write_files(new, copied_files(template_dirs(root), root, skeleton.assets))
     pages = dict(last.pages)
     pages.update((url, key) for url, (_, key) in patch.pages.items())
-    return Made(
-        last.summary, pages, list(patch.pages), files, written, skeleton.made_by, carried=carried
-    )
+    return Made(last.summary, pages, list(patch.pages), files, written, skeleton.made_by)
 
 
 def inputs_frame(options: BuildOptions, engine: str, root: Path) -> str:

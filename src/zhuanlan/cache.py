@@ -28,8 +28,7 @@ import os
 import pickle
 import platform
 import tempfile
-from collections.abc import Iterable, Mapping
-from contextlib import suppress
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
@@ -375,28 +374,10 @@ class _UndecodedBodies(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-FileStatus = tuple[int, int]
-"""A file's size and modification time (ns): what `folder_state` hashes of it."""
-
-
-def file_status(folder: Path, paths: Iterable[str]) -> dict[str, FileStatus]:
-    """The status of the files at these paths in `folder` (those that are there)."""
-    top = f"{folder}/"
-    found = {}
-    for path in paths:
-        with suppress(OSError):
-            status = os.lstat(top + path)
-            found[path] = status.st_size, status.st_mtime_ns
-    return found
-
-
-def files_state(
-    folder: Path, paths: Iterable[str], known: Mapping[str, FileStatus] | None = None
-) -> str:
+def files_state(folder: Path, paths: Iterable[str]) -> str:
     """`folder_state` of a folder known to hold exactly the files at these paths and
     the folders they are in: one system call a file, where `folder_state` also reads
-    every folder. `known`: the status of some of them, taken already."""
-    known = known or {}
+    every folder."""
     digest = hashlib.blake2b(digest_size=16)
     top = f"{folder}/"
     seen = {""}
@@ -406,14 +387,9 @@ def files_state(
         parent, _, _ = path.rpartition("/")
         if parent not in seen:
             _hash_parents(parent, seen, digest)
-        size, time = known.get(path) or _status(top + path)
-        digest.update(_name(f"{path}\0{size}\0{time}\n"))
+        status = os.lstat(top + path)  # strings, not Path objects: 14,000 at 10,000 articles
+        digest.update(_name(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n"))
     return digest.hexdigest()
-
-
-def _status(path: str) -> FileStatus:
-    status = os.lstat(path)  # strings, not Path objects: 14,000 at 10,000 articles
-    return status.st_size, status.st_mtime_ns
 
 
 def _hash_parents(folder: str, seen: set[str], digest: Any) -> None:
