@@ -33,6 +33,21 @@ def test_this_process_takes_a_share_and_workers_the_rest() -> None:
     assert run_fresh(script) == ["True", "True"]
 
 
+@pytest.mark.skipif(usable_cores() < 2, reason="needs two cores")
+def test_a_worker_killed_does_not_leave_its_share_undone() -> None:
+    """As the kernel kills a process when memory runs out: the work is done here."""
+    script = (
+        "import os, signal; from zhuanlan.parallel import map_parallel\n"
+        "parent = os.getpid()\n"
+        "def square(number):\n"
+        "    if number == 8 and os.getpid() != parent:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return number * number\n"
+        "print(map_parallel(square, range(64), minimum_batch=1) == [n * n for n in range(64)])"
+    )
+    assert run_fresh(script) == ["True"]
+
+
 def test_in_child_runs_elsewhere_and_returns_the_result() -> None:
     script = (
         "import os; from zhuanlan.parallel import in_child\n"

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from functools import partial
 from multiprocessing.connection import Connection
@@ -58,12 +60,21 @@ def map_parallel(
     # reference count of every object it reads, so forked memory does not stay shared).
     mine = items[workers - 1 :: workers]
     theirs = [item for index, item in enumerate(items) if index % workers != workers - 1]
-    context = multiprocessing.get_context("fork")
     chunk = max(1, len(theirs) // (workers * 8))
-    with context.Pool(workers - 1, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        pending = pool.map_async(function, theirs, chunksize=chunk)
+    # An executor, not a `multiprocessing.Pool`: a pool whose worker is killed (by the
+    # kernel when memory runs out) waits for its lost items for ever.
+    with ProcessPoolExecutor(
+        workers - 1,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        pending = pool.map(function, theirs, chunksize=chunk)
         done_here = [function(item) for item in mine]
-        done_there = pending.get()
+        try:
+            done_there = list(pending)
+        except BrokenProcessPool:  # a worker died: its share is done here
+            done_there = [function(item) for item in theirs]
     # Back in the order of `items`.
     results: list[R] = []
     here, there = iter(done_here), iter(done_there)
