@@ -44,18 +44,10 @@ def models(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
-def _build(project: Path, models: list[int]) -> bool:
+def _build(project: Path, models: list[int], *args: str) -> bool:
     """Build; whether a site model was made for it."""
     models.clear()
-    built = run_build(project)
-    assert built.exit_code == 0, built.output
-    return bool(models)
-
-
-def _build_into(project: Path, output: Path, models: list[int]) -> bool:
-    """Build into `output`; whether a site model was made for it."""
-    models.clear()
-    built = run_build(project, "--output", str(output))
+    built = run_build(project, *args)
     assert built.exit_code == 0, built.output
     return bool(models)
 
@@ -233,7 +225,7 @@ def test_a_project_moved_elsewhere_copies_its_own_assets(
     moved = tmp_path / "moved"
     project.rename(moved)
     _append(moved, "\n补充。\n")
-    assert not _build_into(moved, output, models)
+    assert not _build(moved, models, "--output", str(output))
     assert (output / "dajuan-2023/files/note.txt").read_text("utf-8") == "附件一\n"
     assert files(output) == cold_build(moved, tmp_path)
     # Copied, and the copy's body edited after the first copy's asset: the copy's is
@@ -242,7 +234,7 @@ def test_a_project_moved_elsewhere_copies_its_own_assets(
     shutil.copytree(moved, copy, symlinks=True)
     (moved / "content/dajuan-2023/files/note.txt").write_text("另一个附件\n", "utf-8")
     _append(copy, "\n再补充。\n")
-    assert not _build_into(copy, output, models)
+    assert not _build(copy, models, "--output", str(output))
     assert (output / "dajuan-2023/files/note.txt").read_text("utf-8") == "附件一\n"
 
 

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhuanlan import __version__
 from zhuanlan.load import SourceRecord
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from zhuanlan.parse import ParseCache
     from zhuanlan.patch import Skeleton
     from zhuanlan.search.index import IndexedChunk, SearchCache, SearchPlan
+
+Loaded = TypeVar("Loaded")
 
 CACHE_DIR = ".zhuanlan-cache"
 FORMAT = 16
@@ -249,27 +251,26 @@ class BuildCacheStore:
         """The plan of the last search index made, without the documents' texts."""
         from zhuanlan.search.index import SearchPlan
 
-        plan = self._load(_SEARCH_PLAN)
-        if isinstance(plan, SearchPlan):
-            return plan
-        if plan is not None:
-            self.problem = f"缓存 {CACHE_DIR}/{_SEARCH_PLAN} 的格式不符，已忽略并重新生成"
-        return None
+        return self._load_as(_SEARCH_PLAN, SearchPlan)
 
     def load_skeleton(self) -> Skeleton | None:
         """The skeleton of the last full build's site (see `zhuanlan.patch`)."""
         from zhuanlan.patch import Skeleton
 
-        skeleton = self._load(_SKELETON)
-        if isinstance(skeleton, Skeleton):
-            return skeleton
-        if skeleton is not None:
-            self.problem = f"缓存 {CACHE_DIR}/{_SKELETON} 的格式不符，已忽略并重新生成"
-        return None
+        return self._load_as(_SKELETON, Skeleton)
 
     def save_skeleton(self, skeleton: Skeleton) -> None:
         """Keep the skeleton of a full build's site, for the next build to patch."""
         self._save(_SKELETON, skeleton)
+
+    def _load_as(self, name: str, kind: type[Loaded]) -> Loaded | None:
+        """The cache file `name` if it holds a `kind` (of this engine)."""
+        value = self._load(name)
+        if isinstance(value, kind):
+            return value
+        if value is not None:
+            self.problem = f"缓存 {CACHE_DIR}/{name} 的格式不符，已忽略并重新生成"
+        return None
 
     def _load_folder(
         self, folder: str, unpickler: type[pickle.Unpickler] = pickle.Unpickler
