@@ -22,7 +22,7 @@ from zhuanlan.cache import CACHE_DIR, BuildCacheStore
 from zhuanlan.errors import Problems
 from zhuanlan.load import SourceFile
 from zhuanlan.mirror import wait_for
-from zhuanlan.search.index import DOCUMENTS_PER_FILE
+from zhuanlan.search.index import DOCUMENTS_PER_FILE, GROUP_CHUNKS
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
 from conftest import cold_build, files, folders_beside_site, run_build
@@ -531,6 +531,33 @@ def test_an_edit_reindexes_one_search_chunk_and_keeps_the_others(
     assert len(after.keys() & before.keys()) == 2
     assert all(after[name] == before[name] for name in after.keys() & before.keys())
     assert files(archive / "site") == cold_build(archive, tmp_path)
+
+
+def test_an_edit_rewrites_only_its_groups_search_shards(
+    project_from: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = project_from("valid/minimal")
+    grouped = GROUP_CHUNKS * CHUNK_DOCUMENTS
+    for number in range(grouped + CHUNK_DOCUMENTS):  # a group and one chunk more
+        (project / f"content/col/a{number:04}.md").write_text(
+            f"---\ntitle: 文章{number}\ndate: 2024-01-15\nsection: goal\n---\n"
+            f"第{number}篇的正文，讲述支部建设。\n",
+            encoding="utf-8",
+        )
+    assert run_build(project).exit_code == 0
+    shards = project / "site/search"
+    before = {path: path.stat().st_ino for path in shards.glob("[bu]/*/*.js")}
+    assert {path.parent.name for path in before} == {"0", "1"}
+    # Articles of one date are indexed in the order of their URLs: this one is in
+    # the second group.
+    article = project / f"content/col/a{grouped + 10:04}.md"
+    article.write_text(article.read_text("utf-8") + "\n新增的段落：理论学习。\n", "utf-8")
+    assert run_build(project).exit_code == 0
+    after = {path: path.stat().st_ino for path in shards.glob("[bu]/*/*.js")}
+    assert after.keys() == before.keys()
+    rewritten = {path for path in after if after[path] != before[path]}
+    assert rewritten and {path.parent.name for path in rewritten} == {"1"}
+    assert files(project / "site") == cold_build(project, tmp_path)
 
 
 def test_turning_search_off_drops_its_chunks_from_the_cache(archive: Path) -> None:

@@ -10,6 +10,7 @@ at an nginx domain root and under the sub-path ``/dangjian/``.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import unicodedata
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page
 
+from zhuanlan.search.index import GROUP_CHUNKS
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
 from conftest import Built, run_build
@@ -336,3 +338,37 @@ def test_excerpts_of_a_later_chunk_are_decoded_with_its_own_text_code(
         assert excerpts[0] == "人民法院审判执行工作第3项经验，服务保障高质量发展。"
     finally:
         page.close()
+
+
+def test_results_come_from_every_group_of_shards(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Enough articles for two groups of chunks, whose records are in separate shards:
+    # every term below occurs in both, and a query must gather its records from each.
+    chooser = random.Random(5)
+    count = GROUP_CHUNKS * CHUNK_DOCUMENTS + 200
+    articles = [
+        Article(
+            number,
+            f"第{number}篇{chooser.choice('党建法院')}",
+            ["".join(chooser.choice("党建工作法院一二三") for _ in range(30))],
+            dt.date(2020, 1, 1) + dt.timedelta(days=number % 1500),
+        )
+        for number in range(count)
+    ]
+    built = run_build(write_project(tmp_path_factory.mktemp("groups"), articles))
+    assert built.exit_code == 0, built.output
+    assert (built.site / "search/b/1").is_dir() and not (built.site / "search/b/2").exists()
+    queries = ["党", "法院", "建工作", "篇党", "第7篇", "一二三党", "院党建法"]
+    page = browser.new_page()
+    try:
+        page.goto((built.site / SEARCH_PAGE).as_uri())
+        found = search(page, queries)
+    finally:
+        page.close()
+    for query, urls in zip(queries, found, strict=True):
+        assert urls == brute_force(articles, query), query
+    # The index numbers documents newest first, then by URL.
+    in_index_order = sorted(articles, key=lambda article: (-article.date.toordinal(), article.url))
+    second_group = {article.url for article in in_index_order[GROUP_CHUNKS * CHUNK_DOCUMENTS :]}
+    assert all(second_group & set(urls) and set(urls) - second_group for urls in found[:4])

@@ -232,7 +232,7 @@ def test_sample_index_files_are_scripts_that_hand_over_their_data(sample: Built)
     manifest = (folder / "index.js").read_text(encoding="utf-8")
     assert manifest.startswith('__zhuanlanSearch("index",') and manifest.endswith(");\n")
     data = json.loads(manifest[len('__zhuanlanSearch("index",') : -3])
-    assert data["format"] == 2 and data["documents"] == 6
+    assert data["format"] == 3 and data["documents"] == 6
     lengths = base64.b64decode(data["lengths"])
     assert len(lengths) >= 6
     assert data["group"] == 8

@@ -7,6 +7,8 @@ Five things are kept between runs of ``zhuanlan build``:
 - the search index's chunks, one file each, named by a hash of the articles they index,
   so an edit re-indexes one chunk of 128 articles, not the archive; with each chunk's
   texts (``search-texts/``), so that re-indexing it parses only the articles edited;
+  and the files each group of chunks' shards was written as, so that an edit makes
+  only its group's again;
 - the fingerprint of the last successful build: a hash of every input (texts, asset
   and template files, options, zhuanlan's and its libraries' versions) and of the output
   folder it wrote. When nothing changed and the output is untouched, the build is done.
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 Loaded = TypeVar("Loaded")
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 16
+FORMAT = 17
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -55,6 +57,7 @@ _LEGACY_PARSED = "parsed.pickle"
 _LAST_BUILD = "last-build.pickle"
 _SEARCH = "search"
 _SEARCH_PLAN = "search-plan.pickle"
+_SEARCH_GROUPS = "search-groups.pickle"
 _SEARCH_TEXTS = "search-texts"
 _SKELETON = "skeleton.pickle"
 SPARE_SITE = "spare-site"
@@ -190,7 +193,7 @@ class BuildCacheStore:
     def load_search(self) -> SearchCache:
         """The search chunks earlier builds indexed; any file that cannot be trusted is
         left out (its chunk is indexed again)."""
-        from zhuanlan.search.index import IndexedChunk, SearchCache
+        from zhuanlan.search.index import IndexedChunk, SearchCache, ShardGroup
 
         chunks = {}
         for name, chunk in self._load_folder(_SEARCH).items():
@@ -199,7 +202,13 @@ class BuildCacheStore:
                 self._trusted[_SEARCH].add(name)
             else:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
-        return SearchCache(chunks, keeper=self)
+        groups = self._load(_SEARCH_GROUPS)
+        if not isinstance(groups, dict) or not all(
+            isinstance(key, bytes) and isinstance(group, ShardGroup)
+            for key, group in groups.items()
+        ):
+            groups = {}  # none kept, or damaged: the shards are made again
+        return SearchCache(chunks, groups, keeper=self)
 
     def keep_chunk(self, key: bytes, chunk: IndexedChunk) -> bool:
         """Keep the search chunk `key` as soon as it is indexed (see `ChunkKeeper`)."""
@@ -238,6 +247,10 @@ class BuildCacheStore:
         self._save_folder(_SEARCH, {key.hex(): chunk for key, chunk in chunks.items()})
         # Their texts, written as they were indexed: only those of other chunks go.
         self._keep_only(_SEARCH_TEXTS, (key.hex() for key in chunks))
+        if cache is not None and cache.groups:
+            self._save(_SEARCH_GROUPS, cache.groups)
+        else:
+            (self.folder / _SEARCH_GROUPS).unlink(missing_ok=True)
         if plan is not None:
             self._save(_SEARCH_PLAN, plan.without_texts())
         else:

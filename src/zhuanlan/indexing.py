@@ -174,7 +174,7 @@ def write_search_index(
 
     cache = cache if cache is not None else store.load_search()
     hashes: dict[str, str] = {}
-    files = mark_unchanged(index_files(plan, cache), previous, hashes)
+    files = mark_unchanged(index_files(plan, cache, previous), previous, hashes)
     paths = write_files(folder, files, current_site, replace=replace)
     # Chunks are named by what they hold: keeping them is right even if this build
     # fails later on.

@@ -38,9 +38,12 @@ def mark_unchanged(
     outputs: Iterable[OutputFile], previous: Mapping[str, str], written: dict[str, str]
 ) -> Iterator[OutputFile]:
     """The outputs, with those whose bytes hash as in `previous` marked unchanged (to be
-    linked from the last build, not written again); each one's hash put in `written`."""
+    linked from the last build, not written again); each one's hash put in `written`
+    (that of a file listed unchanged already, if it comes with its digest)."""
     for item in outputs:
-        if item.content is not None:
+        if item.unchanged and item.digest is not None:
+            written[item.path] = item.digest
+        elif item.content is not None:
             digest = item.digest or content_digest(item.content)
             written[item.path] = digest
             if previous.get(item.path) == digest:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -123,17 +123,21 @@ class Renderer:
         """What every page of this site is rendered with."""
         return PageFrame(self.environment, self.dirs, self.root, self.site.config, self.nav)
 
-    def other_files(self, search: SearchCache | None = None) -> Iterator[OutputFile]:
+    def other_files(
+        self, search: SearchCache | None = None, previous: Mapping[str, str] | None = None
+    ) -> Iterator[OutputFile]:
         """Feeds, sitemap, the theme's static files, the columns' assets, the search index.
 
         One at a time: the search index of a large archive is tens of megabytes. With
-        `search`, the search index re-indexes only the chunks whose articles changed.
+        `search`, the search index re-indexes only the chunks whose articles changed,
+        and lists unchanged the shards of the others that are in `previous` (digests of
+        the site being replaced, by path).
         """
         yield from self.files_besides_search()
         if self.site.config.search:
             from zhuanlan.search.index import search_index_files
 
-            yield from search_index_files(self.site, search)
+            yield from search_index_files(self.site, search, previous)
 
     def files_besides_search(self) -> Iterator[OutputFile]:
         """`other_files` but the search index, for a build that makes it elsewhere."""
@@ -273,7 +277,8 @@ def render_site(site: Site, root: Path, cache: RenderCache | None = None) -> lis
     # Feeds, the sitemap and most search index files come out byte for byte as before:
     # listed as unchanged, they are linked from the previous build, not written again.
     written: dict[str, str] = {}
-    outputs.extend(mark_unchanged(renderer.other_files(cache.search), cache.written, written))
+    others = renderer.other_files(cache.search, cache.written)
+    outputs.extend(mark_unchanged(others, cache.written, written))
     cache.written = written
     return outputs
 

@@ -4,8 +4,8 @@
  * scripts under search/, loaded with <script> tags because that is what works from
  * file:// as well as over HTTP, at the domain root or under a sub-path. Each calls
  * __zhuanlanSearch(name, data). A query loads the manifest, then only the shards
- * holding its characters, then only the documents it shows (and the text code of
- * each chunk they are in).
+ * holding its characters (one in each group of chunks), then only the documents it
+ * shows (and the text code of each chunk they are in).
  *
  * Matching is exact: a query of length 1 reads the character's document list; a longer
  * one reads the positions of the character pairs at offsets 0, 2, 4, ... (and the last
@@ -14,7 +14,7 @@
 (function () {
   "use strict";
 
-  var FORMAT = 2;
+  var FORMAT = 3;
   var PAGE = 10;
   // The text code's symbols: printable ASCII but " and \ (see search/index.py).
   var SYMBOL_COUNT = 93;
@@ -180,61 +180,70 @@
     return found;
   }
 
-  /* The record of `key` in the shards of one kind ("b" or "u"): [bytes, start, end] or null. */
-  function record(kind, firstKeys, key) {
-    var shard = lastAtMost(firstKeys, key);
-    if (shard < 0) return Promise.resolve(null);
-    var name = kind + "/" + shard;
-    return load(name).then(function (data) {
-      var index = data.keys.indexOf(key);
-      if (index < 0) return null;
-      if (!data.bytes) data.bytes = bytesOf(data.data);
-      return [data.bytes, index ? data.ends[index - 1] : 0, data.ends[index]];
+  /* The record of `key` in the shards of one kind ("b" or "u"), whose first keys are
+   * `groups` (one list per group of chunks): its part in each group that has one, in
+   * group order, each [bytes, start, end]. */
+  function record(kind, groups, key) {
+    return Promise.all(
+      groups.map(function (firstKeys, group) {
+        var shard = lastAtMost(firstKeys, key);
+        if (shard < 0) return null;
+        return load(kind + "/" + group + "/" + shard).then(function (data) {
+          var index = data.keys.indexOf(key);
+          if (index < 0) return null;
+          if (!data.bytes) data.bytes = bytesOf(data.data);
+          return [data.bytes, index ? data.ends[index - 1] : 0, data.ends[index]];
+        });
+      })
+    ).then(function (parts) {
+      return parts.filter(Boolean);
     });
   }
 
-  function positionsOf(found) {
+  function positionsOf(parts) {
     var positions = [];
-    if (!found) return positions;
-    var reader = new BitReader(found[0], found[1]);
-    var end = found[2] * 8;
-    while (reader.bit < end) {
-      var chunk = reader.read(0);
-      var count = reader.read(0) + 1;
-      var k = reader.read(0);
-      var position = manifest.chunkStarts[chunk] - 1;
-      for (var i = 0; i < count; i++) {
-        position += reader.read(k) + 1;
-        positions.push(position);
+    parts.forEach(function (found) {
+      var reader = new BitReader(found[0], found[1]);
+      var end = found[2] * 8;
+      while (reader.bit < end) {
+        var chunk = reader.read(0);
+        var count = reader.read(0) + 1;
+        var k = reader.read(0);
+        var position = manifest.chunkStarts[chunk] - 1;
+        for (var i = 0; i < count; i++) {
+          position += reader.read(k) + 1;
+          positions.push(position);
+        }
+        reader.align();
       }
-      reader.align();
-    }
+    });
     return positions;
   }
 
-  function documentsOf(found) {
+  function documentsOf(parts) {
     var matches = new Map();
-    if (!found) return matches;
-    var reader = new BitReader(found[0], found[1]);
-    var end = found[2] * 8;
     var size = manifest.data.chunk;
-    while (reader.bit < end) {
-      var chunk = reader.read(0);
-      var count = reader.read(0) + 1;
-      var gapOrder = reader.read(0);
-      var valueOrder = reader.read(0);
-      var documents = [];
-      var local = -1;
-      for (var i = 0; i < count; i++) {
-        local += reader.read(gapOrder) + 1;
-        documents.push(chunk * size + local);
+    parts.forEach(function (found) {
+      var reader = new BitReader(found[0], found[1]);
+      var end = found[2] * 8;
+      while (reader.bit < end) {
+        var chunk = reader.read(0);
+        var count = reader.read(0) + 1;
+        var gapOrder = reader.read(0);
+        var valueOrder = reader.read(0);
+        var documents = [];
+        var local = -1;
+        for (var i = 0; i < count; i++) {
+          local += reader.read(gapOrder) + 1;
+          documents.push(chunk * size + local);
+        }
+        for (var j = 0; j < count; j++) {
+          var value = reader.read(valueOrder);
+          matches.set(documents[j], { count: (value >> 1) + 1, title: (value & 1) === 1 });
+        }
+        reader.align();
       }
-      for (var j = 0; j < count; j++) {
-        var value = reader.read(valueOrder);
-        matches.set(documents[j], { count: (value >> 1) + 1, title: (value & 1) === 1 });
-      }
-      reader.align();
-    }
+    });
     return matches;
   }
 

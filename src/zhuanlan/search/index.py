@@ -1,15 +1,19 @@
 """The search index: the files under ``search/`` that the search page's script reads.
 
 Every file is a classic script that hands its data to the page
-(``__zhuanlanSearch("b/12", {...})``), because that is what a browser loads from
+(``__zhuanlanSearch("b/0/12", {...})``), because that is what a browser loads from
 ``file://``, where ``fetch`` of a data file is refused. The index is split so that a
 query loads only the records of the characters it contains:
 
 - ``search/index.js``: the manifest: how many documents, their lengths and title
   lengths, the first key of every shard, the folding table;
-- ``search/b/<n>.js`` and ``search/u/<n>.js``: shards of bigram and unigram records
-  (`postings`), each holding consecutive keys in UTF-16 order (the order of
-  JavaScript's string comparison), about `SHARD_BYTES` each;
+- ``search/b/<g>/<n>.js`` and ``search/u/<g>/<n>.js``: shards of bigram and unigram
+  records (`postings`) of group g of `GROUP_CHUNKS` chunks, each holding consecutive
+  keys in UTF-16 order (the order of JavaScript's string comparison), about
+  `SHARD_BYTES` each. A key's record is its records in every group, in group order.
+  An edit rewrites its group's shards alone (a fifth of them at 10,000 articles): a
+  record holds every chunk's positions, so when one record held all chunks', an
+  edit changed nearly every shard;
 - ``search/d/<n>.js``: documents `DOCUMENTS_PER_FILE` * n and after: each one's text
   in a compact code, its URL, column and date. A query loads only the documents it
   shows. (Files are grouped because creating a file costs about as much as writing
@@ -29,7 +33,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Protocol
@@ -50,13 +54,16 @@ from zhuanlan.search.postings import (
 )
 
 SEARCH_FOLDER = "search"
-FORMAT = 2
+FORMAT = 3
 """Version of the index files; the script refuses another."""
 DOCUMENTS_PER_FILE = 8
 """Documents grouped in one ``d/`` file."""
-SHARD_BYTES = 32 * 1024
 assert CHUNK_DOCUMENTS % DOCUMENTS_PER_FILE == 0, "a document file never spans two chunks"
+SHARD_BYTES = 32 * 1024
 """Records are grouped into shards of about this many bytes (before base64)."""
+GROUP_CHUNKS = 16
+"""Chunks whose records share shards (2,048 documents). An edit rewrites its group's
+shards, and a query loads a shard of every group: five at 10,000 articles."""
 CALLBACK = "__zhuanlanSearch"
 """The function every index file calls with its name and data."""
 SYMBOLS = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) not in '"\\')
@@ -86,14 +93,17 @@ class Document:
     needed (see `SearchCache.keep_texts`)."""
 
 
-def search_index_files(site: Site, cache: SearchCache | None = None) -> Iterator[OutputFile]:
+def search_index_files(
+    site: Site, cache: SearchCache | None = None, previous: Mapping[str, str] | None = None
+) -> Iterator[OutputFile]:
     """Every file of the search index for the published articles of `site`.
 
     The files come one at a time and what each was made from is let go, so that a build
     writes each before the next is made: at 10,000 articles the index is 60 MB.
-    With a `cache`, chunks whose articles did not change since the last call are reused.
+    With a `cache`, chunks whose articles did not change since the last call are reused,
+    and so are groups of shards found in `previous` (see `index_files`).
     """
-    return index_files(SearchPlan.of(site), cache)
+    return index_files(SearchPlan.of(site), cache, previous)
 
 
 @dataclass(frozen=True)
@@ -140,15 +150,27 @@ class SearchPlan:
         return len(self.chunk_starts(known))
 
 
-def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[OutputFile]:
-    """`search_index_files`, given the site's plan."""
+def index_files(
+    plan: SearchPlan, cache: SearchCache | None = None, previous: Mapping[str, str] | None = None
+) -> Iterator[OutputFile]:
+    """`search_index_files`, given the site's plan.
+
+    `previous`: the digest of each file of the site being replaced, by path. A group of
+    shards the `cache` made from the same chunks, whose every file is there, is listed
+    unchanged (with its digests) instead of made again.
+    """
     documents = plan.documents
     chunks = _index_chunks(plan, cache)
     characters = {char for chunk in chunks for char in chunk.postings.characters}
-    bigrams = merge_chunks([chunk.postings.bigrams for chunk in chunks])
-    unigrams = merge_chunks([chunk.postings.unigrams for chunk in chunks])
-    bigram_shards = _shards(bigrams, _bigram)
-    unigram_shards = _shards(unigrams, chr)
+    known = cache.groups if cache else {}
+    groups: list[tuple[bytes, ShardGroup | _GroupToMake]] = []
+    for number, start in enumerate(range(0, len(chunks), GROUP_CHUNKS)):
+        key = _group_key(number, plan.keys[start : start + GROUP_CHUNKS])
+        kept = known.get(key)
+        if kept is not None and kept.is_in(previous or {}):
+            groups.append((key, kept))
+        else:
+            groups.append((key, _GroupToMake.of(number, chunks[start : start + GROUP_CHUNKS])))
     manifest = {
         "format": FORMAT,
         "documents": len(documents),
@@ -157,18 +179,90 @@ def index_files(plan: SearchPlan, cache: SearchCache | None = None) -> Iterator[
         "lengths": _varints(length for chunk in chunks for length in chunk.lengths),
         "titles": _varints(length for chunk in chunks for length in chunk.titles),
         "folds": {char: fold(char) for char in sorted(characters) if fold(char) != char},
-        "bigrams": [keys[0] for keys, _ in bigram_shards],
-        "unigrams": [keys[0] for keys, _ in unigram_shards],
+        "bigrams": [list(group.bigrams) for _, group in groups],
+        "unigrams": [list(group.unigrams) for _, group in groups],
     }
     yield _script("index", manifest)
-    for kind, merged, shards in (("b", bigrams, bigram_shards), ("u", unigrams, unigram_shards)):
-        for number, (keys, members) in enumerate(shards):
-            ends = list(accumulate(merged.sizes[member] for member in members))
-            yield _shard_script(f"{kind}/{number}", keys, ends, merged.records(members))
+    made: dict[bytes, ShardGroup] = {}
+    for key, group in groups:
+        if isinstance(group, ShardGroup):
+            for path, digest in group.files:
+                yield OutputFile(path, unchanged=True, digest=digest)
+            made[key] = group
+        else:
+            files = []
+            for file in group.files():
+                files.append((file.path, file.digest or ""))
+                yield file
+            made[key] = ShardGroup(group.bigrams, group.unigrams, tuple(files))
+    if cache is not None:
+        cache.groups = made
     for start, key, chunk in zip(
         range(0, len(documents), CHUNK_DOCUMENTS), plan.keys, chunks, strict=True
     ):
         yield from _chunk_files(plan, start, key, chunk, cache)
+
+
+@dataclass(frozen=True)
+class ShardGroup:
+    """The shards of a group of chunks as they were written: what an index of the same
+    chunks reuses where they are still there."""
+
+    bigrams: tuple[str, ...]
+    """The first key of each bigram shard (what the manifest lists)."""
+    unigrams: tuple[str, ...]
+    """The first key of each unigram shard."""
+    files: tuple[tuple[str, str], ...]
+    """The path and digest of each shard's file."""
+
+    def is_in(self, site: Mapping[str, str]) -> bool:
+        """Whether every file is in `site` (digests by path) as it was written."""
+        return all(site.get(path) == digest for path, digest in self.files)
+
+
+@dataclass(frozen=True)
+class _GroupToMake:
+    """The shards of a group of chunks, to be made."""
+
+    number: int
+    bigram_records: Merged
+    bigram_shards: list[tuple[list[str], list[int]]]
+    unigram_records: Merged
+    unigram_shards: list[tuple[list[str], list[int]]]
+
+    @classmethod
+    def of(cls, number: int, chunks: list[IndexedChunk]) -> _GroupToMake:
+        """Group `number`, made of these chunks."""
+        bigrams = merge_chunks([chunk.postings.bigrams for chunk in chunks])
+        unigrams = merge_chunks([chunk.postings.unigrams for chunk in chunks])
+        return cls(number, bigrams, _shards(bigrams, _bigram), unigrams, _shards(unigrams, chr))
+
+    @property
+    def bigrams(self) -> tuple[str, ...]:
+        return tuple(keys[0] for keys, _ in self.bigram_shards)
+
+    @property
+    def unigrams(self) -> tuple[str, ...]:
+        return tuple(keys[0] for keys, _ in self.unigram_shards)
+
+    def files(self) -> Iterator[OutputFile]:
+        """Each shard's file, with its digest, made one after the other."""
+        for kind, merged, shards in (
+            ("b", self.bigram_records, self.bigram_shards),
+            ("u", self.unigram_records, self.unigram_shards),
+        ):
+            for number, (keys, members) in enumerate(shards):
+                ends = list(accumulate(merged.sizes[member] for member in members))
+                name = f"{kind}/{self.number}/{number}"
+                yield _shard_script(name, keys, ends, merged.records(members)).with_digest()
+
+
+def _group_key(number: int, keys: list[bytes]) -> bytes:
+    """What the shards of group `number` depend on: its chunks (by their keys)."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{SHARD_BYTES}\0{number}".encode(), digest_size=16)
+    for key in keys:
+        digest.update(key)
+    return digest.digest()
 
 
 def _chunk_files(
@@ -248,6 +342,8 @@ class SearchCache:
     """
 
     chunks: dict[bytes, IndexedChunk] = field(default_factory=dict)
+    groups: dict[bytes, ShardGroup] = field(default_factory=dict)
+    """The groups of shards of the last index made, by `_group_key`."""
     keeper: ChunkKeeper | None = None
     """Where each chunk indexed and its texts are kept (by the worker that indexed it:
     they never reach the build process); without it, chunks are kept here."""
