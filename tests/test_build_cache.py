@@ -601,6 +601,24 @@ def test_a_damaged_search_chunk_is_indexed_again(
     assert "已忽略" not in again.output
 
 
+@pytest.mark.parametrize("damage", ["garbage", "wrong-shape"])
+def test_damaged_search_groups_are_made_again(archive: Path, tmp_path: Path, damage: str) -> None:
+    assert run_build(archive).exit_code == 0
+    groups = archive / CACHE_DIR / "search-groups.pickle"
+    if damage == "garbage":
+        groups.write_bytes(b"\x80\x05not a pickle")
+    else:
+        engine, kept = pickle.loads(groups.read_bytes())
+        groups.write_bytes(pickle.dumps((engine, dict.fromkeys(kept, ("not", "a group")))))
+    # A change that leaves every search chunk as it was: the groups are looked up.
+    site_file = archive / "content/site.yml"
+    site_file.write_text(site_file.read_text("utf-8").replace("title:", "title: 新"), "utf-8")
+    again = run_build(archive)
+    assert again.exit_code == 0, again.output
+    assert "Traceback" not in again.output
+    assert files(archive / "site") == cold_build(archive, tmp_path)
+
+
 def test_files_that_come_out_the_same_are_linked_not_written_again(archive: Path) -> None:
     assert run_build(archive).exit_code == 0
     site = archive / "site"
