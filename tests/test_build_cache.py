@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from zhuanlan.cache import CACHE_DIR, BuildCacheStore
 from zhuanlan.errors import Problems
 from zhuanlan.load import SourceFile
 from zhuanlan.mirror import wait_for
-from zhuanlan.search.index import DOCUMENTS_PER_FILE, GROUP_CHUNKS
+from zhuanlan.search.index import DOCUMENTS_PER_FILE, GROUP_CHUNKS, ShardGroup
 from zhuanlan.search.postings import CHUNK_DOCUMENTS
 
 from conftest import cold_build, files, folders_beside_site, run_build
@@ -601,7 +602,7 @@ def test_a_damaged_search_chunk_is_indexed_again(
     assert "已忽略" not in again.output
 
 
-@pytest.mark.parametrize("damage", ["garbage", "wrong-shape"])
+@pytest.mark.parametrize("damage", ["garbage", "wrong-shape", "hollow", "older-shape"])
 def test_damaged_search_groups_are_made_again(archive: Path, tmp_path: Path, damage: str) -> None:
     assert run_build(archive).exit_code == 0
     groups = archive / CACHE_DIR / "search-groups.pickle"
@@ -609,13 +610,22 @@ def test_damaged_search_groups_are_made_again(archive: Path, tmp_path: Path, dam
         groups.write_bytes(b"\x80\x05not a pickle")
     else:
         engine, kept = pickle.loads(groups.read_bytes())
-        groups.write_bytes(pickle.dumps((engine, dict.fromkeys(kept, ("not", "a group")))))
+        if damage == "wrong-shape":
+            kept = dict.fromkeys(kept, ("not", "a group"))
+        elif damage == "hollow":
+            kept = {key: replace(group, files=((None,),)) for key, group in kept.items()}
+        else:  # as an earlier version of the class would have left it
+            older = object.__new__(ShardGroup)
+            older.__dict__.update(bigrams=("党建",), files=())
+            kept = dict.fromkeys(kept, older)
+        groups.write_bytes(pickle.dumps((engine, kept)))
     # A change that leaves every search chunk as it was: the groups are looked up.
     site_file = archive / "content/site.yml"
     site_file.write_text(site_file.read_text("utf-8").replace("title:", "title: 新"), "utf-8")
     again = run_build(archive)
     assert again.exit_code == 0, again.output
     assert "Traceback" not in again.output
+    assert "search-groups.pickle" in again.output and "已忽略并重新生成" in again.output
     assert files(archive / "site") == cold_build(archive, tmp_path)
 
 

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 Loaded = TypeVar("Loaded")
 
 CACHE_DIR = ".zhuanlan-cache"
-FORMAT = 17
+FORMAT = 18
 """Bumped whenever what is pickled changes shape (objects are checked as well)."""
 _PARSED = "parsed"
 _LEGACY_PARSED = "parsed.pickle"
@@ -193,7 +193,7 @@ class BuildCacheStore:
     def load_search(self) -> SearchCache:
         """The search chunks earlier builds indexed; any file that cannot be trusted is
         left out (its chunk is indexed again)."""
-        from zhuanlan.search.index import IndexedChunk, SearchCache, ShardGroup
+        from zhuanlan.search.index import IndexedChunk, SearchCache
 
         chunks = {}
         for name, chunk in self._load_folder(_SEARCH).items():
@@ -203,12 +203,10 @@ class BuildCacheStore:
             else:
                 self.problem = f"缓存 {CACHE_DIR}/{_SEARCH}/{name} 的格式不符，已忽略并重新生成"
         groups = self._load(_SEARCH_GROUPS)
-        if not isinstance(groups, dict) or not all(
-            isinstance(key, bytes) and isinstance(group, ShardGroup)
-            for key, group in groups.items()
-        ):
-            groups = {}  # none kept, or damaged: the shards are made again
-        return SearchCache(chunks, groups, keeper=self)
+        if groups is not None and not _sound_groups(groups):
+            self.problem = f"缓存 {CACHE_DIR}/{_SEARCH_GROUPS} 的格式不符，已忽略并重新生成"
+            groups = None
+        return SearchCache(chunks, groups or {}, keeper=self)
 
     def keep_chunk(self, key: bytes, chunk: IndexedChunk) -> bool:
         """Keep the search chunk `key` as soon as it is indexed (see `ChunkKeeper`)."""
@@ -448,3 +446,16 @@ def _parse_group(key: tuple[str, ...]) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _sound_groups(groups: object) -> bool:
+    """Whether a search groups file read back holds what one is written with."""
+    from zhuanlan.search.index import ShardGroup
+
+    try:
+        return isinstance(groups, dict) and all(
+            isinstance(key, bytes) and isinstance(group, ShardGroup) and group.is_sound()
+            for key, group in groups.items()
+        )
+    except (AttributeError, TypeError):  # an object of another shape
+        return False

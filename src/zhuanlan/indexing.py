@@ -1,8 +1,8 @@
 """The search index's part of a build, made as early as it can be.
 
-At 10,000 articles the index takes seconds to make from scratch, and half a second
-after an edit, which re-indexes one chunk but then remakes the shards, most of which
-change. So, by what the last build left (see `SearchStage`):
+At 10,000 articles the index takes seconds to make from scratch, and a few tenths of
+a second after an edit, which re-indexes one chunk and remakes the shards of its group.
+So, by what the last build left (see `SearchStage`):
 
 - after an edit, it is made before the site model, in a child, on the guess that only
   texts changed (`guess_search_index`); the guess is checked against the model, and

@@ -38,8 +38,10 @@ def mark_unchanged(
     outputs: Iterable[OutputFile], previous: Mapping[str, str], written: dict[str, str]
 ) -> Iterator[OutputFile]:
     """The outputs, with those whose bytes hash as in `previous` marked unchanged (to be
-    linked from the last build, not written again); each one's hash put in `written`
-    (that of a file listed unchanged already, if it comes with its digest)."""
+    linked from the last build, not written again); each one's hash put in `written`.
+
+    A file may come listed unchanged already, with its digest, by a maker that was
+    given the same `previous` and checked it (`search.index.index_files`)."""
     for item in outputs:
         if item.unchanged and item.digest is not None:
             written[item.path] = item.digest

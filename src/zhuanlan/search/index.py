@@ -6,14 +6,15 @@ Every file is a classic script that hands its data to the page
 query loads only the records of the characters it contains:
 
 - ``search/index.js``: the manifest: how many documents, their lengths and title
-  lengths, the first key of every shard, the folding table;
+  lengths, the first key of every shard of every group, the folding table;
 - ``search/b/<g>/<n>.js`` and ``search/u/<g>/<n>.js``: shards of bigram and unigram
   records (`postings`) of group g of `GROUP_CHUNKS` chunks, each holding consecutive
   keys in UTF-16 order (the order of JavaScript's string comparison), about
-  `SHARD_BYTES` each. A key's record is its records in every group, in group order.
+  `shard_bytes` each. A key's record is its parts in every group, in group order.
   An edit rewrites its group's shards alone (a fifth of them at 10,000 articles): a
-  record holds every chunk's positions, so when one record held all chunks', an
-  edit changed nearly every shard;
+  record holds the positions of every chunk, so when one record held all chunks',
+  an edit changed nearly every shard. A query loads a shard of every group for each
+  of its keys: with more groups, shards are smaller (see `shard_bytes`);
 - ``search/d/<n>.js``: documents `DOCUMENTS_PER_FILE` * n and after: each one's text
   in a compact code, its URL, column and date. A query loads only the documents it
   shows. (Files are grouped because creating a file costs about as much as writing
@@ -59,11 +60,14 @@ FORMAT = 3
 DOCUMENTS_PER_FILE = 8
 """Documents grouped in one ``d/`` file."""
 assert CHUNK_DOCUMENTS % DOCUMENTS_PER_FILE == 0, "a document file never spans two chunks"
-SHARD_BYTES = 32 * 1024
-"""Records are grouped into shards of about this many bytes (before base64)."""
 GROUP_CHUNKS = 16
 """Chunks whose records share shards (2,048 documents). An edit rewrites its group's
 shards, and a query loads a shard of every group: five at 10,000 articles."""
+SHARD_BYTES = 32 * 1024
+"""Records are grouped into shards of at most about this many bytes (before base64)."""
+KEY_BYTES = 64 * 1024
+"""About how many bytes of shards a query loads for each of its keys, however many
+groups there are (see `shard_bytes`)."""
 CALLBACK = "__zhuanlanSearch"
 """The function every index file calls with its name and data."""
 SYMBOLS = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) not in '"\\')
@@ -163,14 +167,17 @@ def index_files(
     chunks = _index_chunks(plan, cache)
     characters = {char for chunk in chunks for char in chunk.postings.characters}
     known = cache.groups if cache else {}
+    starts = range(0, len(chunks), GROUP_CHUNKS)
+    size = shard_bytes(len(starts))
     groups: list[tuple[bytes, ShardGroup | _GroupToMake]] = []
-    for number, start in enumerate(range(0, len(chunks), GROUP_CHUNKS)):
-        key = _group_key(number, plan.keys[start : start + GROUP_CHUNKS])
+    for number, start in enumerate(starts):
+        key = _group_key(number, size, plan.keys[start : start + GROUP_CHUNKS])
         kept = known.get(key)
-        if kept is not None and kept.is_in(previous or {}):
+        if kept is not None and kept.written_in(previous or {}):
             groups.append((key, kept))
         else:
-            groups.append((key, _GroupToMake.of(number, chunks[start : start + GROUP_CHUNKS])))
+            members = chunks[start : start + GROUP_CHUNKS]
+            groups.append((key, _GroupToMake.of(number, size, members)))
     manifest = {
         "format": FORMAT,
         "documents": len(documents),
@@ -179,8 +186,8 @@ def index_files(
         "lengths": _varints(length for chunk in chunks for length in chunk.lengths),
         "titles": _varints(length for chunk in chunks for length in chunk.titles),
         "folds": {char: fold(char) for char in sorted(characters) if fold(char) != char},
-        "bigrams": [list(group.bigrams) for _, group in groups],
-        "unigrams": [list(group.unigrams) for _, group in groups],
+        "bigrams": [list(group.first_bigrams) for _, group in groups],
+        "unigrams": [list(group.first_unigrams) for _, group in groups],
     }
     yield _script("index", manifest)
     made: dict[bytes, ShardGroup] = {}
@@ -192,9 +199,10 @@ def index_files(
         else:
             files = []
             for file in group.files():
-                files.append((file.path, file.digest or ""))
+                assert file.digest is not None
+                files.append((file.path, file.digest))
                 yield file
-            made[key] = ShardGroup(group.bigrams, group.unigrams, tuple(files))
+            made[key] = ShardGroup(group.first_bigrams, group.first_unigrams, tuple(files))
     if cache is not None:
         cache.groups = made
     for start, key, chunk in zip(
@@ -203,46 +211,72 @@ def index_files(
         yield from _chunk_files(plan, start, key, chunk, cache)
 
 
+def shard_bytes(groups: int) -> int:
+    """The size of the shards of an index of this many groups: `KEY_BYTES` shared out
+    among the groups, so that a query does not load more as an archive grows (the cost:
+    more, smaller files). Up to 4 groups (8,192 documents), at most `SHARD_BYTES`."""
+    return min(SHARD_BYTES, KEY_BYTES // max(1, groups))
+
+
 @dataclass(frozen=True)
 class ShardGroup:
     """The shards of a group of chunks as they were written: what an index of the same
     chunks reuses where they are still there."""
 
-    bigrams: tuple[str, ...]
+    first_bigrams: tuple[str, ...]
     """The first key of each bigram shard (what the manifest lists)."""
-    unigrams: tuple[str, ...]
+    first_unigrams: tuple[str, ...]
     """The first key of each unigram shard."""
     files: tuple[tuple[str, str], ...]
     """The path and digest of each shard's file."""
 
-    def is_in(self, site: Mapping[str, str]) -> bool:
-        """Whether every file is in `site` (digests by path) as it was written."""
-        return all(site.get(path) == digest for path, digest in self.files)
+    def written_in(self, digests: Mapping[str, str]) -> bool:
+        """Whether every file is among `digests` (by path: a site's record) as written."""
+        return all(digests.get(path) == digest for path, digest in self.files)
+
+    def is_sound(self) -> bool:
+        """Whether it has the shape of one (what a cache file read back must have)."""
+        return (
+            all(isinstance(key, str) for key in (*self.first_bigrams, *self.first_unigrams))
+            and all(
+                isinstance(file, tuple)
+                and len(file) == 2
+                and all(isinstance(part, str) for part in file)
+                for file in self.files
+            )
+            and len(self.files) == len(self.first_bigrams) + len(self.first_unigrams)
+        )
 
 
 @dataclass(frozen=True)
 class _GroupToMake:
     """The shards of a group of chunks, to be made."""
 
-    number: int
+    group: int
     bigram_records: Merged
     bigram_shards: list[tuple[list[str], list[int]]]
     unigram_records: Merged
     unigram_shards: list[tuple[list[str], list[int]]]
 
     @classmethod
-    def of(cls, number: int, chunks: list[IndexedChunk]) -> _GroupToMake:
-        """Group `number`, made of these chunks."""
+    def of(cls, group: int, size: int, chunks: list[IndexedChunk]) -> _GroupToMake:
+        """Group number `group`, made of these chunks, in shards of about `size` bytes."""
         bigrams = merge_chunks([chunk.postings.bigrams for chunk in chunks])
         unigrams = merge_chunks([chunk.postings.unigrams for chunk in chunks])
-        return cls(number, bigrams, _shards(bigrams, _bigram), unigrams, _shards(unigrams, chr))
+        return cls(
+            group,
+            bigrams,
+            _shards(bigrams, _bigram, size),
+            unigrams,
+            _shards(unigrams, chr, size),
+        )
 
     @property
-    def bigrams(self) -> tuple[str, ...]:
+    def first_bigrams(self) -> tuple[str, ...]:
         return tuple(keys[0] for keys, _ in self.bigram_shards)
 
     @property
-    def unigrams(self) -> tuple[str, ...]:
+    def first_unigrams(self) -> tuple[str, ...]:
         return tuple(keys[0] for keys, _ in self.unigram_shards)
 
     def files(self) -> Iterator[OutputFile]:
@@ -251,15 +285,16 @@ class _GroupToMake:
             ("b", self.bigram_records, self.bigram_shards),
             ("u", self.unigram_records, self.unigram_shards),
         ):
-            for number, (keys, members) in enumerate(shards):
+            for shard, (keys, members) in enumerate(shards):
                 ends = list(accumulate(merged.sizes[member] for member in members))
-                name = f"{kind}/{self.number}/{number}"
+                name = f"{kind}/{self.group}/{shard}"
                 yield _shard_script(name, keys, ends, merged.records(members)).with_digest()
 
 
-def _group_key(number: int, keys: list[bytes]) -> bytes:
-    """What the shards of group `number` depend on: its chunks (by their keys)."""
-    digest = hashlib.blake2b(f"{FORMAT}\0{SHARD_BYTES}\0{number}".encode(), digest_size=16)
+def _group_key(group: int, size: int, keys: list[bytes]) -> bytes:
+    """What the shards of group number `group` depend on: its chunks (by their keys;
+    their number is in there too, but the files' names say it), and the shards' size."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{size}\0{group}".encode(), digest_size=16)
     for key in keys:
         digest.update(key)
     return digest.digest()
@@ -456,18 +491,20 @@ def _utf16_order(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
-def _shards(merged: Merged, key_of: Callable[[int], str]) -> list[tuple[list[str], list[int]]]:
-    """Consecutive records, in the order JavaScript compares keys, about SHARD_BYTES each:
-    each shard's keys and the numbers of its records in `merged`.
+def _shards(
+    merged: Merged, key_of: Callable[[int], str], limit: int
+) -> list[tuple[list[str], list[int]]]:
+    """Consecutive records, in the order JavaScript compares keys, about `limit` bytes
+    each: each shard's keys and the numbers of its records in `merged`.
 
     `key_of` gives the key (a string) of each record's number.
     """
     keys = [key_of(number) for number in merged.keys]
     shards: list[tuple[list[str], list[int]]] = []
-    size = SHARD_BYTES
+    size = limit
     for member in sorted(range(len(keys)), key=lambda member: _utf16_order(keys[member])):
         record_size = merged.sizes[member]
-        if size + record_size > SHARD_BYTES and size > 0:
+        if size + record_size > limit and size > 0:
             shards.append(([], []))
             size = 0
         shards[-1][0].append(keys[member])
