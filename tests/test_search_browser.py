@@ -106,6 +106,16 @@ def search(page: Page, queries: list[str]) -> list[list[str]]:
     )
 
 
+def search_site(browser: Browser, site: Path, queries: list[str]) -> list[list[str]]:
+    """`search` on a fresh tab of `site`'s search page, opened from ``file://``."""
+    page = browser.new_page()
+    try:
+        page.goto((site / SEARCH_PAGE).as_uri())
+        return search(page, queries)
+    finally:
+        page.close()
+
+
 # Characters that make matching hard: CJK, full-width and half-width forms of the same
 # letters and digits, upper and lower case, a character outside the BMP, punctuation.
 ALPHABET = "党建工作法院一二三ＡａA1１𠀀，"
@@ -148,12 +158,7 @@ def test_results_equal_a_substring_search(
         text = data.draw(st.sampled_from([article.title, *article.paragraphs]))
         start = data.draw(st.integers(0, len(text) - 1))
         queries.append(text[start : start + data.draw(st.integers(1, 8))])
-    page = browser.new_page()
-    try:
-        page.goto((built.site / SEARCH_PAGE).as_uri())
-        found = search(page, queries)
-    finally:
-        page.close()
+    found = search_site(browser, built.site, queries)
     for query, urls in zip(queries, found, strict=True):
         assert urls == brute_force(articles, query), query
 
@@ -360,12 +365,7 @@ def test_results_come_from_every_group_of_shards(
     assert built.exit_code == 0, built.output
     assert (built.site / "search/b/1").is_dir() and not (built.site / "search/b/2").exists()
     queries = ["党", "法院", "建工作", "篇党", "第7篇", "一二三党", "院党建法"]
-    page = browser.new_page()
-    try:
-        page.goto((built.site / SEARCH_PAGE).as_uri())
-        found = search(page, queries)
-    finally:
-        page.close()
+    found = search_site(browser, built.site, queries)
     for query, urls in zip(queries, found, strict=True):
         assert urls == brute_force(articles, query), query
     # The index numbers documents newest first, then by URL.

@@ -200,21 +200,28 @@
     });
   }
 
-  function positionsOf(parts) {
-    var positions = [];
+  /* Calls visit(reader) at the start of every segment of a record's parts. */
+  function eachSegment(parts, visit) {
     parts.forEach(function (found) {
       var reader = new BitReader(found[0], found[1]);
       var end = found[2] * 8;
       while (reader.bit < end) {
-        var chunk = reader.read(0);
-        var count = reader.read(0) + 1;
-        var k = reader.read(0);
-        var position = manifest.chunkStarts[chunk] - 1;
-        for (var i = 0; i < count; i++) {
-          position += reader.read(k) + 1;
-          positions.push(position);
-        }
+        visit(reader);
         reader.align();
+      }
+    });
+  }
+
+  function positionsOf(parts) {
+    var positions = [];
+    eachSegment(parts, function (reader) {
+      var chunk = reader.read(0);
+      var count = reader.read(0) + 1;
+      var k = reader.read(0);
+      var position = manifest.chunkStarts[chunk] - 1;
+      for (var i = 0; i < count; i++) {
+        position += reader.read(k) + 1;
+        positions.push(position);
       }
     });
     return positions;
@@ -223,25 +230,20 @@
   function documentsOf(parts) {
     var matches = new Map();
     var size = manifest.data.chunk;
-    parts.forEach(function (found) {
-      var reader = new BitReader(found[0], found[1]);
-      var end = found[2] * 8;
-      while (reader.bit < end) {
-        var chunk = reader.read(0);
-        var count = reader.read(0) + 1;
-        var gapOrder = reader.read(0);
-        var valueOrder = reader.read(0);
-        var documents = [];
-        var local = -1;
-        for (var i = 0; i < count; i++) {
-          local += reader.read(gapOrder) + 1;
-          documents.push(chunk * size + local);
-        }
-        for (var j = 0; j < count; j++) {
-          var value = reader.read(valueOrder);
-          matches.set(documents[j], { count: (value >> 1) + 1, title: (value & 1) === 1 });
-        }
-        reader.align();
+    eachSegment(parts, function (reader) {
+      var chunk = reader.read(0);
+      var count = reader.read(0) + 1;
+      var gapOrder = reader.read(0);
+      var valueOrder = reader.read(0);
+      var documents = [];
+      var local = -1;
+      for (var i = 0; i < count; i++) {
+        local += reader.read(gapOrder) + 1;
+        documents.push(chunk * size + local);
+      }
+      for (var j = 0; j < count; j++) {
+        var value = reader.read(valueOrder);
+        matches.set(documents[j], { count: (value >> 1) + 1, title: (value & 1) === 1 });
       }
     });
     return matches;
