@@ -166,18 +166,7 @@ def index_files(
     documents = plan.documents
     chunks = _index_chunks(plan, cache)
     characters = {char for chunk in chunks for char in chunk.postings.characters}
-    known = cache.groups if cache else {}
-    starts = range(0, len(chunks), GROUP_CHUNKS)
-    size = shard_bytes(len(starts))
-    groups: list[tuple[bytes, ShardGroup | _GroupToMake]] = []
-    for number, start in enumerate(starts):
-        key = _group_key(number, size, plan.keys[start : start + GROUP_CHUNKS])
-        kept = known.get(key)
-        if kept is not None and kept.written_in(previous or {}):
-            groups.append((key, kept))
-        else:
-            members = chunks[start : start + GROUP_CHUNKS]
-            groups.append((key, _GroupToMake.of(number, size, members)))
+    groups = _groups(plan.keys, chunks, cache.groups if cache else {}, previous or {})
     manifest = {
         "format": FORMAT,
         "documents": len(documents),
@@ -211,10 +200,32 @@ def index_files(
         yield from _chunk_files(plan, start, key, chunk, cache)
 
 
+def _groups(
+    keys: list[bytes],
+    chunks: list[IndexedChunk],
+    known: Mapping[bytes, ShardGroup],
+    previous: Mapping[str, str],
+) -> list[tuple[bytes, ShardGroup | _GroupToMake]]:
+    """Each group of chunks (whose `keys` are given) by its key: as `known` if all its
+    files are in `previous` as written, else to be made."""
+    starts = range(0, len(chunks), GROUP_CHUNKS)
+    size = shard_bytes(len(starts))
+    groups: list[tuple[bytes, ShardGroup | _GroupToMake]] = []
+    for number, start in enumerate(starts):
+        key = _group_key(number, size, keys[start : start + GROUP_CHUNKS])
+        kept = known.get(key)
+        if kept is not None and kept.written_in(previous):
+            groups.append((key, kept))
+        else:
+            members = chunks[start : start + GROUP_CHUNKS]
+            groups.append((key, _GroupToMake.of(number, size, members)))
+    return groups
+
+
 def shard_bytes(groups: int) -> int:
     """The size of the shards of an index of this many groups: `KEY_BYTES` shared out
     among the groups, so that a query does not load more as an archive grows (the cost:
-    more, smaller files). Up to 4 groups (8,192 documents), at most `SHARD_BYTES`."""
+    more, smaller files); `SHARD_BYTES` with up to 2 groups (4,096 documents)."""
     return min(SHARD_BYTES, KEY_BYTES // max(1, groups))
 
 
