@@ -52,16 +52,17 @@ def encode_segments(values: Ints, orders: Ints, segment_starts: Ints) -> tuple[b
     Returns the bytes of all segments one after the other, and where each segment's
     bytes end. Segments must be non-empty.
     """
-    shifted = values + (np.int64(1) << orders)
-    lengths = 2 * bit_length(shifted) - 1 - orders
+    # Arrays of the values' length are let go as soon as they have served: a search
+    # chunk's are tens of megabytes at their peak.
+    codes = (values + (np.int64(1) << orders)).astype(np.uint64)
+    lengths = 2 * bit_length(codes.view(np.int64)) - 1 - orders
     # Pad each segment's last code with zero bits, so the next segment starts on a byte.
     last = np.r_[segment_starts[1:] - 1, len(values) - 1]
-    ends = np.cumsum(lengths)
-    padding = -np.diff(ends[last], prepend=0) % 8
-    padded = lengths.copy()
-    padded[last] += padding
-    ends = np.cumsum(padded)
-    code_ends = ends.copy()
+    padding = -np.diff(np.cumsum(lengths)[last], prepend=0) % 8
+    lengths[last] += padding
+    code_ends = np.cumsum(lengths)
+    del lengths
+    ends = code_ends[last]
     code_ends[last] -= padding
     # Each code is its value written in `length` bits, leading zeros included. Codes
     # are laid into 64-bit words, most significant bit first: a code lands in the word
@@ -70,12 +71,14 @@ def encode_segments(values: Ints, orders: Ints, segment_starts: Ints) -> tuple[b
     total = int(ends[-1]) if len(ends) else 0
     word = (code_ends - 1) // 64
     shift = (64 * (word + 1) - code_ends).astype(np.uint64)
-    codes = shifted.astype(np.uint64)
+    del code_ends
     words = np.zeros((total + 63) // 64, dtype=np.uint64)
     starts = np.flatnonzero(np.r_[True, word[1:] != word[:-1]]) if len(word) else word
     words[word[starts]] = np.bitwise_or.reduceat(codes << shift, starts) if len(word) else 0
+    del starts
     # x >> (64 - shift), written so that no shift reaches 64 (undefined in C).
     spill = (codes >> np.uint64(1)) >> (np.uint64(63) - shift)
+    del codes, shift
     spilling = np.flatnonzero(spill)
     words[word[spilling] - 1] |= spill[spilling]
-    return words.astype(">u8").tobytes()[: total // 8], ends[last] // 8
+    return words.astype(">u8").tobytes()[: total // 8], ends // 8

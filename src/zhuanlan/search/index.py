@@ -43,7 +43,7 @@ import numpy as np
 
 from zhuanlan.model import RenderedMarkdown, Site
 from zhuanlan.output import OutputFile
-from zhuanlan.parallel import map_parallel, release_free_memory
+from zhuanlan.parallel import freed_memory_kept, map_parallel
 from zhuanlan.search.plaintext import TITLE_SEPARATOR, document_text, fold
 from zhuanlan.search.postings import (
     CHUNK_DOCUMENTS,
@@ -416,11 +416,12 @@ def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedCh
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
     _job = _Job(documents, keys, cache.keeper if cache else None)
     try:
-        fresh = dict(
-            zip(missing, map_parallel(_index_chunk, missing, minimum_batch=1), strict=True)
-        )
+        # Each chunk's arrays are tens of megabytes, the same for every chunk.
+        with freed_memory_kept():
+            indexed = map_parallel(_index_chunk, missing, minimum_batch=1)
     finally:
         _job = None
+    fresh = dict(zip(missing, indexed, strict=True))
     results = [
         fresh[start] if start in fresh else known[key]
         for start, key in zip(starts, keys, strict=True)
@@ -478,10 +479,6 @@ def _index_chunk(start: int) -> IndexedChunk:
     )
     if _job.keeper is not None and _job.keeper.keep_chunk(_job.keys[number], indexed):
         indexed = replace(indexed, files=(), kept=True)
-    # The arrays a chunk is indexed with (tens of megabytes) stay in the heap when
-    # freed, in every process, unless given back.
-    del texts, code, entries
-    release_free_memory()
     return indexed
 
 

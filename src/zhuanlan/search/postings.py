@@ -30,8 +30,8 @@ from zhuanlan.search.plaintext import fold
 
 CHUNK_DOCUMENTS = 128
 """Documents per chunk. Indexing a chunk takes arrays of eight bytes per character of
-its text, a dozen at a time: 128 articles of 5 KB hold that to about 50 MB a process,
-which is what a large build's peak memory is made of; an edit re-indexes this many."""
+its text, a few at a time: 128 articles of 5 KB hold that to about 15 MB a process,
+part of a large build's peak memory; an edit re-indexes this many."""
 DOCUMENT_SEPARATOR = "\n"
 """Between two documents of a chunk's text: whitespace, so no match spans two."""
 PLANES = 0x110000
@@ -69,8 +69,11 @@ def chunk_postings(chunk: int, texts: list[str]) -> ChunkIndex:
 
     The texts are folded here (`fold`), so keys are folded characters.
     """
+    # Arrays of the chunk's length are let go as soon as they have served (here and in
+    # the functions below): at their peak they are tens of megabytes, in every process.
     text = DOCUMENT_SEPARATOR.join(texts) + DOCUMENT_SEPARATOR
     points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    del text
     # Counting, not sorting: code points are below 0x110000.
     occurrences = np.bincount(points)
     distinct = np.flatnonzero(occurrences)
@@ -81,6 +84,7 @@ def chunk_postings(chunk: int, texts: list[str]) -> ChunkIndex:
     rank_of_point = np.zeros(len(occurrences), dtype=np.int64)
     rank_of_point[distinct] = np.searchsorted(alphabet, folded)
     ranks = rank_of_point[points]
+    del points, rank_of_point
     space = np.array([chr(point).isspace() for point in alphabet.tolist()])[ranks]
     lengths = np.array([len(document) + 1 for document in texts], dtype=np.int64)
     characters[DOCUMENT_SEPARATOR] -= len(texts)  # the separators are not text
@@ -103,12 +107,15 @@ def _bigrams(chunk: int, alphabet: Ints, ranks: Ints, space: np.ndarray) -> Segm
     order = order[np.argsort(first[order].astype(small), kind="stable")]
     pairs = first[order] * len(alphabet) + second[order]
     positions = indexed[order]
+    del indexed, first, second, order
     starts = _run_starts(pairs)
     gaps = _gaps(positions, starts)
-    orders = best_orders(gaps, starts)
-    counts = np.diff(np.r_[starts, len(pairs)])
-    headers = np.column_stack([np.full(len(starts), chunk), counts - 1, orders])
+    del positions
     pair_starts = pairs[starts]
+    counts = np.diff(np.r_[starts, len(pairs)])
+    del pairs
+    orders = best_orders(gaps, starts)
+    headers = np.column_stack([np.full(len(starts), chunk), counts - 1, orders])
     keys = alphabet[pair_starts // len(alphabet)] * PLANES + alphabet[pair_starts % len(alphabet)]
     return _encode(keys, headers, [(gaps, orders)], starts, counts)
 
@@ -125,6 +132,7 @@ def _unigrams(
     bins = len(alphabet) * CHUNK_DOCUMENTS
     occurrences_of = np.bincount(pairs, minlength=bins)
     in_title_of = np.bincount(pairs[(offset < title_end)[indexed]], minlength=bins) > 0
+    del document, offset, title_end, indexed, pairs
     keys = np.flatnonzero(occurrences_of)
     if not len(keys):
         return EMPTY
@@ -178,6 +186,7 @@ def _encode(
         destination = segment_first + number * part_counts + within
         values[destination] = part
         orders[destination] = np.repeat(part_orders, counts)
+    del within, segment_first, part_counts, destination
     data, ends = encode_segments(values, orders, first)
     return Segments(keys, data, ends)
 
