@@ -14,6 +14,7 @@ pristine. Each figure is the median of ``--repeat`` runs of the real command lin
   while editing (the first rebuild after a cold build is the only one without the
   site it replaced at hand to build in);
 - cold, CPU: user + system CPU seconds of the cold build (less affected by other load);
+- cold, page faults: minor page faults of the cold build and its workers;
 - peak RSS: the largest resident set of any single build process (``ru_maxrss``);
 - peak PSS: the largest total memory of a build's whole process tree (the build and
   any workers it forks), sampled every 50 ms; targets use the larger of the two;
@@ -71,6 +72,9 @@ class Run:
     tree: int
     """Peak of the summed proportional set size (PSS) of the whole process tree, sampled
     every 50 ms; counts forked workers' own pages once and their shared pages once."""
+    faults: int = 0
+    """Minor page faults of the process and its workers: fresh memory mapped in, a
+    cost the CPU seconds show only in part (the kernel zeroes every page)."""
 
     @property
     def peak(self) -> int:
@@ -188,7 +192,8 @@ def run_child(command: list[str], src: Path | None = None) -> tuple[Run, str]:
     if process.returncode != 0:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr}")
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, cpu, usage.ru_maxrss * 1024, max(samples)), stdout  # maxrss in KiB
+    peak = usage.ru_maxrss * 1024  # in KiB
+    return Run(seconds, cpu, peak, max(samples), usage.ru_minflt), stdout
 
 
 def build_once(project: Path, output: Path, src: Path | None) -> Run:
@@ -338,14 +343,15 @@ def table(results: list[Result], repeat: int) -> str:
     lines = [
         f"CLI `zhuanlan build`, median of {repeat} runs (min–max):",
         "",
-        "| articles | cold | cold, CPU | no-op | body edit | body edit, again | title edit "
-        "| peak RSS | peak PSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| articles | cold | cold, CPU | cold, page faults | no-op | body edit "
+        "| body edit, again | title edit | peak RSS | peak PSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         cpu = f"{statistics.median(run.cpu for run in r.cold):.2f} s"
+        faults = f"{statistics.median(run.faults for run in r.cold) / 1e6:.2f} M"
         measures = (r.noop, r.body, r.again, r.title)
-        cells = [f"{r.articles:,}", spread(r.cold), cpu, *map(spread, measures)]
+        cells = [f"{r.articles:,}", spread(r.cold), cpu, faults, *map(spread, measures)]
         rss, tree = max(run.rss for run in r.runs), max(run.tree for run in r.runs)
         lines.append(f"| {' | '.join(cells)} | {rss / MIB:.0f} MiB | {tree / MIB:.0f} MiB |")
     lines += [
