@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -225,6 +226,20 @@ def test_plain_text_reads_blocks_as_lines() -> None:
     )
     assert plain_text(html) == "标题&一\n第一段加粗文字\n甲\n乙\n链接\n换行\n单元\n格"
     assert document_text("  题目 \n 二 ", "<p>正文</p>") == "题目 二\n正文"
+
+
+# Whitespace of every kind Python counts (str.isspace), line breaks among them.
+_WHITESPACE = " \n\t\r\f\v\x1c\x85\xa0\u2028\u3000"
+
+
+@given(st.text(alphabet=_WHITESPACE + "a中。", max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_plain_text_collapses_whitespace_into_one_line_break_or_space(text: str) -> None:
+    # The definition: a run of whitespace holding a line break becomes one line break,
+    # any other run one space; none is left at either end.
+    lines = re.sub(r"\s*\n\s*", "\n", re.sub(r"[^\S\n]+", " ", text)).strip()
+    assert plain_text(text) == lines
+    assert document_text(text, "") == " ".join(text.split()) + "\n"
 
 
 def test_sample_index_files_are_scripts_that_hand_over_their_data(sample: Built) -> None:
