@@ -378,9 +378,9 @@ def release_free_memory() -> None:
     maps it too, and a large build's memory is counted in those pages. Elsewhere than
     glibc, nothing happens.
     """
-    if sys.platform == "linux":
-        with suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 _M_TRIM_THRESHOLD = -1

@@ -53,7 +53,7 @@ def encode_segments(values: Ints, orders: Ints, segment_starts: Ints) -> tuple[b
     bytes end. Segments must be non-empty.
     """
     # Arrays of the values' length are let go as soon as they have served: a search
-    # chunk's are tens of megabytes at their peak.
+    # chunk has hundreds of thousands of values, and each array is megabytes.
     codes = (values + (np.int64(1) << orders)).astype(np.uint64)
     lengths = 2 * bit_length(codes.view(np.int64)) - 1 - orders
     # Pad each segment's last code with zero bits, so the next segment starts on a byte.

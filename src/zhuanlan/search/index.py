@@ -416,7 +416,7 @@ def _index_chunks(plan: SearchPlan, cache: SearchCache | None) -> list[IndexedCh
     missing = [start for start, key in zip(starts, keys, strict=True) if key not in known]
     _job = _Job(documents, keys, cache.keeper if cache else None)
     try:
-        # Each chunk's arrays are tens of megabytes, the same for every chunk.
+        # Every chunk's arrays take about as much memory (15 MB for 128 articles of 5 KB).
         with freed_memory_kept():
             indexed = map_parallel(_index_chunk, missing, minimum_batch=1)
     finally:
