@@ -101,7 +101,8 @@ class Result:
             return self.peak / 1e6
         if measure == "preview_edit":
             return self.preview["edit"]
-        return statistics.median(run.seconds for run in getattr(self, measure))
+        runs: list[Run] = getattr(self, measure)
+        return statistics.median(run.seconds for run in runs)
 
     @property
     def runs(self) -> list[Run]:

@@ -84,7 +84,7 @@ def expected_results(texts: list[str], titles: list[int], query: str) -> list[in
 def sample_queries(texts: list[str], count: int, seed: int) -> list[str]:
     """Substrings of 1–8 characters of random documents; one in ten occurs nowhere."""
     chooser = random.Random(seed)
-    queries = []
+    queries: list[str] = []
     alphabet = sorted({char for text in texts[:200] for char in text if not char.isspace()})
     while len(queries) < count:
         if len(queries) % 10 == 9:
