@@ -11,8 +11,9 @@ one child process renders every article's Markdown once and keeps the results (t
   zhuanlan's tree stage and sanitising) replaced by a look-up in the table, which forked
   workers inherit.
 
-Both run in a fresh child that imports ``zhuanlan.build`` (and loads the table) before
-its clock starts, so start-up is left out of both alike. The difference is what Markdown
+Both run in a fresh child that imports zhuanlan's build and parse stages (and with them
+Python-Markdown, which a command-line build imports once it has work) and, for the
+second, loads the table, before its clock starts: start-up is left out of both alike. The difference is what Markdown
 costs a build on this machine; "Markdown given" is what the build would take with a
 Markdown stage that cost nothing: a bound no choice of parser can beat. The figures are
 medians; the machine is shared, so compare the two columns, measured alternately.
