@@ -35,11 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from build import corpus
+from build import COLD_TARGETS, corpus
 from generate import REPO
-
-TARGETS = {1000: 1.0, 10000: 10.0}
-"""Cold-build targets of the issue, in seconds, by size."""
 
 
 def child(mode: str, project: Path, output: Path, table: Path) -> None:
@@ -109,7 +106,7 @@ def measure(articles: int, seed: int, repeat: int, src: Path | None) -> str:
                 results.append(run(mode, project, output, table, src))
     cold, given = (statistics.median(r["seconds"] for r in runs[mode]) for mode in runs)
     cold_cpu, given_cpu = (statistics.median(r["cpu"] for r in runs[mode]) for mode in runs)
-    target = TARGETS.get(articles)
+    target = COLD_TARGETS.get(articles)
     verdict = (
         f"≤ {target:g} s: given {'meets' if given <= target else 'misses'} it" if target else ""
     )
